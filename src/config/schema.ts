@@ -1,0 +1,212 @@
+import { z } from "zod";
+import { formatDuration, parseDuration } from "./duration.js";
+import { codeSpan } from "./format-issues.js";
+
+export const CONFIG_FILE_NAME = "taskbox.yml";
+export const CONFIG_PATH = ".github/taskbox.yml";
+
+export interface RepoConfig {
+  environment: { image: string; setup: string | undefined; env: Record<string, string>; secrets: string[] };
+  agent: { model: string; maxTurns: number; maxTokens: number };
+  limits: { taskTimeoutMs: number; commandTimeoutMs: number };
+}
+
+export interface ConfigDefaults {
+  defaultModel: string;
+  defaultImage: string;
+}
+
+/** Names usable as environment variables; shared by `environment.env`, `environment.secrets` and the secrets file. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ENV_NAME_RULE = "letters, digits and `_`, not starting with a digit";
+
+const DEFAULT_MAX_TURNS = 50;
+const DEFAULT_MAX_TOKENS = 2_000_000;
+const DEFAULT_TASK_TIMEOUT_MS = parseDuration("30m");
+const DEFAULT_COMMAND_TIMEOUT_MS = parseDuration("10m");
+
+type ErrorFn = (issue: z.core.$ZodRawIssue) => string;
+
+/**
+ * Schema of `.github/taskbox.yml` (snake_case YAML in, RepoConfig out). Every issue message reads
+ * "expected …, got …" relative to its path, so formatIssues can prefix the field path.
+ */
+export function createRepoConfigSchema(defaults: ConfigDefaults): z.ZodType<RepoConfig, unknown> {
+  return section({
+    environment: environmentSchema(defaults),
+    agent: agentSchema(defaults),
+    limits: limitsSchema(),
+  });
+}
+
+function environmentSchema(defaults: ConfigDefaults) {
+  return section({
+    image: withDefault(
+      z.string({ error: expected("an image name such as `taskbox-sandbox:latest`") }).regex(/^\S+$/),
+      defaults.defaultImage,
+    ),
+    setup: orUndefined(z.string({ error: expected("a shell script") }).optional()).transform((script) =>
+      script?.trim() ? script : undefined,
+    ),
+    env: withDefault(envVariables(), {}),
+    secrets: withDefault(secretNames(), []),
+  })
+    .superRefine((environment, ctx) => {
+      environment.secrets.forEach((name, index) => {
+        if (Object.hasOwn(environment.env, name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["secrets", index],
+            input: name,
+            message: `${codeSpan(name)} is also set in \`environment.env\`; a variable is either plain or a secret`,
+          });
+        }
+      });
+    })
+    // zod leaves out keys whose input was missing; RepoConfig promises `setup` is always present.
+    .transform(({ image, setup, env, secrets }) => ({ image, setup, env, secrets }));
+}
+
+function envVariables() {
+  // Numbers and booleans are written unquoted in YAML all the time (`RETRIES: 3`); the process sees strings anyway.
+  const value = z.union([z.string(), z.number(), z.boolean()], { error: expected("a string, number or boolean") });
+  return z.record(z.string().regex(ENV_NAME_PATTERN), value.transform(String), {
+    error: (issue) =>
+      issue.code === "invalid_key"
+        ? `${describeValue(issue.input)} is not a valid variable name (${ENV_NAME_RULE})`
+        : expectedMessage("a mapping of NAME: value", issue.input),
+  });
+}
+
+function secretNames() {
+  const name = z.string({ error: expected(`a secret name (${ENV_NAME_RULE})`) }).regex(ENV_NAME_PATTERN);
+  return z.array(name, { error: expected("a list of secret names") }).superRefine((names, ctx) => {
+    names.forEach((name, index) => {
+      if (names.indexOf(name) !== index) {
+        ctx.addIssue({ code: "custom", path: [index], input: name, message: `${codeSpan(name)} is listed more than once` });
+      }
+    });
+  });
+}
+
+function agentSchema(defaults: ConfigDefaults) {
+  return section({
+    model: withDefault(z.string({ error: expected("a model name") }).trim().min(1), defaults.defaultModel),
+    max_turns: withDefault(positiveInteger(), DEFAULT_MAX_TURNS),
+    max_tokens: withDefault(positiveInteger(), DEFAULT_MAX_TOKENS),
+  }).transform((agent) => ({ model: agent.model, maxTurns: agent.max_turns, maxTokens: agent.max_tokens }));
+}
+
+function limitsSchema() {
+  return section({
+    task_timeout: withDefault(duration(), DEFAULT_TASK_TIMEOUT_MS),
+    command_timeout: withDefault(duration(), DEFAULT_COMMAND_TIMEOUT_MS),
+  })
+    .superRefine((limits, ctx) => {
+      if (limits.command_timeout > limits.task_timeout) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["command_timeout"],
+          input: limits.command_timeout,
+          message:
+            `${formatDuration(limits.command_timeout)} is longer than \`limits.task_timeout\` ` +
+            `(${formatDuration(limits.task_timeout)}); a single command cannot outlast its task`,
+        });
+      }
+    })
+    .transform((limits) => ({ taskTimeoutMs: limits.task_timeout, commandTimeoutMs: limits.command_timeout }));
+}
+
+function positiveInteger() {
+  return z.number({ error: expected("a positive whole number") }).int().positive();
+}
+
+function duration() {
+  const expectation = "a duration such as `90s`, `10m`, `1h30m` or a number of seconds";
+  return z.union([z.string(), z.number()], { error: expected(expectation) }).transform((value, ctx) => {
+    const ms = parseDurationOrUndefined(value);
+    if (ms !== undefined && ms > 0) return ms;
+    const message = ms === 0 ? expectedMessage("a duration longer than zero", value) : expectedMessage(expectation, value);
+    ctx.addIssue({ code: "custom", input: value, message });
+    return z.NEVER;
+  });
+}
+
+function parseDurationOrUndefined(value: string | number): number | undefined {
+  try {
+    return parseDuration(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A strict mapping whose absence (or an empty `key:` in YAML, i.e. null) means "all defaults". */
+function section<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  const known = Object.keys(shape);
+  return z.preprocess(
+    (value) => value ?? {},
+    z.strictObject(shape, {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? issue.keys.map((key) => unknownKeyMessage(key, known)).join("; ")
+          : expected(`a mapping with the keys ${known.map((key) => `\`${key}\``).join(", ")}`)(issue),
+    }),
+  );
+}
+
+function withDefault<T extends z.ZodType>(schema: T, fallback: z.core.util.NoUndefined<z.output<T>>) {
+  return orUndefined(schema.default(fallback));
+}
+
+/** YAML turns `key:` with nothing after it into null; treat it like a missing key. */
+function orUndefined<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => value ?? undefined, schema);
+}
+
+function expected(what: string): ErrorFn {
+  return (issue) => expectedMessage(what, issue.input);
+}
+
+function expectedMessage(what: string, input: unknown): string {
+  return `expected ${what}, got ${describeValue(input)}`;
+}
+
+function unknownKeyMessage(key: string, known: string[]): string {
+  const suggestion = closestMatch(key, known);
+  return `unknown key ${codeSpan(key)}${suggestion === undefined ? "" : ` (did you mean \`${suggestion}\`?)`}`;
+}
+
+/** A short rendering of a config value for "got …" messages; code spans keep `@mentions` and markdown inert. */
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return codeSpan(JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value));
+  return codeSpan(String(value));
+}
+
+function closestMatch(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(substitution, previous[j]! + 1, current[j - 1]! + 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

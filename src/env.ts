@@ -1,0 +1,59 @@
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const MEMORY_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+const memorySize = z
+  .string()
+  .regex(/^\d+\s*[kmg]?b?$/i, 'expected a size such as "4g", "512m" or a number of bytes')
+  .transform((text) => {
+    const [, amount, unit = ""] = /^(\d+)\s*([kmg]?)/i.exec(text) ?? [];
+    return Number(amount) * (MEMORY_UNITS[unit.toLowerCase()] ?? 1);
+  });
+
+const existingFile = z.string().refine((path) => existsSync(path), { message: "file does not exist" });
+
+const envSchema = z.object({
+  TASKBOX_ROLE: z.enum(["all", "web", "worker"]).default("all"),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
+  TASKBOX_QUEUE_PREFIX: z.string().regex(/^[\w.-]+$/).default("taskbox"),
+  TASKBOX_CONCURRENCY: positiveInt(2),
+  TASKBOX_MODEL: z.string().min(1).default("gpt-5.1"),
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  TASKBOX_SANDBOX_IMAGE: z.string().min(1).default("taskbox-sandbox:latest"),
+  TASKBOX_SANDBOX_MEMORY: memorySize.default(4 * 1024 ** 3),
+  TASKBOX_SANDBOX_CPUS: z.coerce.number().positive().default(2),
+  TASKBOX_SANDBOX_PIDS: positiveInt(512),
+  TASKBOX_CA_BUNDLE: existingFile.optional(),
+  TASKBOX_SECRETS_FILE: existingFile.optional(),
+  TASKBOX_STATUS_INTERVAL_MS: z.coerce.number().int().nonnegative().default(3000),
+  TASKBOX_WORK_DIR: z.string().default(join(tmpdir(), "taskbox")),
+  GHE_HOST: z.string().min(1).optional(),
+  GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
+});
+
+export type TaskboxEnv = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {}
+
+/** Parses the process environment once; every problem is listed in one error so an operator fixes them in one go. */
+export function parseEnv(env: NodeJS.ProcessEnv): TaskboxEnv {
+  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const result = envSchema.safeParse(blankAsUnset);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+  throw new EnvError(`Invalid environment:\n${problems.join("\n")}`);
+}
+
+/** The worker talks to the model; the web process does not need a key. */
+export function requireModelCredentials(env: TaskboxEnv): { apiKey: string; baseURL: string | undefined } {
+  if (!env.OPENAI_API_KEY) {
+    throw new EnvError("Invalid environment:\n  OPENAI_API_KEY: required by the worker (any value for servers without keys)");
+  }
+  return { apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL };
+}

@@ -1,0 +1,83 @@
+import type { Duplex } from "node:stream";
+import type Docker from "dockerode";
+import { ExecOutput } from "./exec-output.js";
+import type { ExecRequest, ExecResult } from "./types.js";
+
+/** How long coreutils `timeout` waits after SIGTERM before it sends SIGKILL. */
+const KILL_AFTER_SECONDS = 5;
+/** Extra wait on the host beyond timeout+kill-after before giving up on a stream that never ends. */
+const HOST_GUARD_GRACE_MS = 5_000;
+/** Exit codes of coreutils `timeout` when it had to stop the command: after TERM, after KILL. */
+const TERMINATED_EXIT_CODE = 124;
+const KILLED_EXIT_CODE = 137;
+
+/**
+ * Runs one command inside a running container. The timeout is enforced inside the container by coreutils
+ * `timeout`, which signals the command's whole process group, so background children die with it; the
+ * command travels as its own argv element, so no quoting is involved. Per round trip this makes exactly
+ * the calls a plain `docker exec` makes: create, start (streamed), inspect.
+ */
+export async function execInContainer(
+  container: Docker.Container,
+  request: ExecRequest,
+  baseEnv: Record<string, string>,
+): Promise<ExecResult> {
+  const started = performance.now();
+  const env = { ...baseEnv, ...request.env };
+  // `timeout 0s` would mean no timeout at all.
+  const seconds = Math.max(request.timeoutMs, 1) / 1000;
+  const exec = await container.exec({
+    Cmd: ["timeout", `--kill-after=${KILL_AFTER_SECONDS}s`, `${seconds}s`, "bash", "-lc", request.command],
+    Env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    User: request.user ?? "taskbox",
+    WorkingDir: "/workspace",
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+  });
+  const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+  const output = new ExecOutput(request.maxOutputBytes);
+  const guardMs = request.timeoutMs + KILL_AFTER_SECONDS * 1000 + HOST_GUARD_GRACE_MS;
+  const streamEnded = await readUntilEnd(stream, output, guardMs);
+  const exitCode = streamEnded ? await exitCodeOf(exec) : null;
+  const durationMs = performance.now() - started;
+  // A command may itself exit 124/137 (e.g. killed for memory), so that only counts as a timeout once the time is up.
+  const stoppedByTimeout =
+    (exitCode === TERMINATED_EXIT_CODE || exitCode === KILLED_EXIT_CODE) && durationMs >= request.timeoutMs;
+  return {
+    ...output.result(),
+    exitCode: exitCode ?? TERMINATED_EXIT_CODE,
+    timedOut: exitCode === null || stoppedByTimeout,
+    durationMs,
+  };
+}
+
+/** Resolves false when the host-side guard had to cut a stream that did not end on its own. */
+function readUntilEnd(stream: Duplex, output: ExecOutput, guardMs: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const guard = setTimeout(() => {
+      stream.destroy();
+      resolve(false);
+    }, guardMs);
+    const finish = (error?: Error) => {
+      clearTimeout(guard);
+      stream.destroy();
+      if (error) reject(error);
+      else resolve(true);
+    };
+    stream.on("data", (chunk: Buffer) => output.write(chunk));
+    stream.once("end", () => finish());
+    stream.once("close", () => finish());
+    stream.once("error", finish);
+  });
+}
+
+/** Docker records the exit code a moment after the stream ends at times; null if it never shows up. */
+async function exitCodeOf(exec: Docker.Exec): Promise<number | null> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const info = await exec.inspect();
+    if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return null;
+}

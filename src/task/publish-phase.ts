@@ -1,0 +1,47 @@
+import { commitAndPush } from "../git/publish.js";
+import { branchForTask } from "../queue/task-job.js";
+import { pullRequestTitle, renderPullRequestBody } from "../report/render-pull-request.js";
+import type { TaskScope } from "./run-task.js";
+
+/** Commits and pushes the patch from the host, then opens the pull request; a branch without a PR is removed. */
+export async function publishPhase(scope: TaskScope, patch: Buffer): Promise<void> {
+  const { job, deps, status, updater, redactor, octokit, token } = scope;
+  status.state = "publishing";
+  updater.update(status);
+
+  const title = pullRequestTitle(job.request);
+  const branch = branchForTask(job.issue.number, job.taskId);
+  const { diffstat } = await commitAndPush({
+    dir: scope.checkoutDir,
+    patch,
+    branch,
+    message: `${title}\n\nTaskbox task ${job.taskId}, requested by @${job.requestedBy} in #${job.issue.number}.`,
+    author: await deps.botAuthor(octokit),
+    token,
+  });
+  const body = renderPullRequestBody({
+    taskId: job.taskId,
+    summary: status.summary ?? "",
+    request: job.request,
+    requestedBy: job.requestedBy,
+    issueNumber: job.issue.number,
+    diffstat,
+  });
+  try {
+    const { data: pull } = await octokit.rest.pulls.create({
+      owner: job.owner,
+      repo: job.repo,
+      title,
+      head: branch,
+      base: job.defaultBranch,
+      body: redactor.redact(body),
+    });
+    status.pullRequest = { number: pull.number, url: pull.html_url };
+    status.state = "succeeded";
+  } catch (error) {
+    await octokit.rest.git
+      .deleteRef({ owner: job.owner, repo: job.repo, ref: `heads/${branch}` })
+      .catch((cleanupError: unknown) => scope.log.warn({ err: cleanupError, branch }, "could not delete the branch of a failed pull request"));
+    throw error;
+  }
+}

@@ -1,0 +1,176 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type OpenAI from "openai";
+import type { Logger } from "pino";
+import type { ProbotOctokit } from "probot";
+import { resolveSecrets, type SecretsStore } from "../config/secrets.js";
+import { formatDuration } from "../config/duration.js";
+import type { BotAuthorLookup } from "./bot-author.js";
+import { checkoutRef } from "../git/checkout.js";
+import { repositoryRemoteUrl } from "../git/remote-url.js";
+import type { TaskJobData } from "../queue/task-job.js";
+import { createRedactor, type Redactor } from "../report/redact.js";
+import { createStatusUpdater, type StatusUpdater } from "../report/status-updater.js";
+import type { PhaseName, TaskStatus } from "../report/task-status.js";
+import type { Sandbox, SandboxFactory, SandboxLimits } from "../sandbox/types.js";
+import { runAgentPhase } from "./agent-phase.js";
+import { publishPhase } from "./publish-phase.js";
+import { TaskFailure, lastLines } from "./task-failure.js";
+
+export interface InstallationAccess {
+  octokit: ProbotOctokit;
+  token: string;
+}
+
+export interface TaskSettings {
+  workDir: string;
+  sandboxLimits: SandboxLimits;
+  caBundlePath: string | undefined;
+  statusIntervalMs: number;
+  gheHost: string | undefined;
+  gheProtocol: string | undefined;
+}
+
+export interface TaskDeps {
+  installation(installationId: number): Promise<InstallationAccess>;
+  botAuthor: BotAuthorLookup;
+  sandboxes: SandboxFactory;
+  model: OpenAI;
+  loadSecrets(): Promise<SecretsStore>;
+  settings: TaskSettings;
+  log: Logger;
+}
+
+/** What the phases share while one task runs. */
+export interface TaskScope {
+  job: TaskJobData;
+  deps: TaskDeps;
+  octokit: ProbotOctokit;
+  token: string;
+  status: TaskStatus;
+  updater: StatusUpdater;
+  redactor: Redactor;
+  signal: AbortSignal;
+  checkoutDir: string;
+  log: Logger;
+}
+
+const SETUP_OUTPUT_BYTES = 1024 * 1024;
+const LOG_TAIL_LINES = 40;
+
+async function timed<T>(status: TaskStatus, phase: PhaseName, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    status.timings[phase] = Math.round(performance.now() - started);
+  }
+}
+
+function failureOf(error: unknown, phase: PhaseName, deadline: AbortSignal, timeoutMs: number): TaskFailure {
+  if (deadline.aborted) {
+    return new TaskFailure(phase, `the task ran out of time (limits.task_timeout: ${formatDuration(timeoutMs)})`);
+  }
+  if (error instanceof TaskFailure) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const stderrTail = (error as { stderrTail?: unknown }).stderrTail;
+  return new TaskFailure(phase, message, typeof stderrTail === "string" ? stderrTail : undefined);
+}
+
+async function prepareSandbox(scope: TaskScope, secrets: Record<string, string>): Promise<Sandbox> {
+  const { job, deps } = scope;
+  const { environment, limits } = job.config;
+  const sandbox = await deps.sandboxes.create({
+    taskId: job.taskId,
+    image: environment.image,
+    labels: { "taskbox.repo": `${job.owner}/${job.repo}` },
+    limits: deps.settings.sandboxLimits,
+    network: environment.setup !== undefined,
+    caBundlePath: deps.settings.caBundlePath,
+  });
+  // The abort listener is added before anything slow, so a cancel or timeout always kills the container.
+  scope.signal.addEventListener("abort", () => void sandbox.remove(), { once: true });
+  await sandbox.copyIn(scope.checkoutDir);
+  if (environment.setup !== undefined) {
+    const result = await sandbox.exec({
+      command: environment.setup,
+      // Secrets go to this one process only, never into the container's own environment.
+      env: { ...environment.env, ...secrets },
+      timeoutMs: limits.taskTimeoutMs,
+      maxOutputBytes: SETUP_OUTPUT_BYTES,
+    });
+    if (result.exitCode !== 0) {
+      const output = scope.redactor.redact(result.output.toString("utf8"));
+      const what = result.timedOut ? "the setup script timed out" : `the setup script exited with code ${result.exitCode}`;
+      throw new TaskFailure("setup", what, lastLines(output, LOG_TAIL_LINES));
+    }
+    await sandbox.disconnectNetwork();
+  }
+  return sandbox;
+}
+
+/**
+ * Runs one task from checkout to pull request. Every path ends with the status comment in a final state and
+ * the sandbox and checkout removed; the returned status is what the comment shows.
+ */
+export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSignal): Promise<TaskStatus> {
+  const log = deps.log.child({ taskId: job.taskId, repo: `${job.owner}/${job.repo}` });
+  const { octokit, token } = await deps.installation(job.installationId);
+  let redactor = createRedactor([token]);
+  const status: TaskStatus = { taskId: job.taskId, state: "preparing", requestedBy: job.requestedBy, timings: {} };
+  const updater = createStatusUpdater({
+    publish: async (body) => {
+      await octokit.rest.issues.updateComment({ owner: job.owner, repo: job.repo, comment_id: job.statusCommentId, body });
+    },
+    redact: (text) => redactor.redact(text),
+    minIntervalMs: deps.settings.statusIntervalMs,
+    log,
+  });
+  updater.update(status);
+
+  const timeoutMs = job.config.limits.taskTimeoutMs;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const taskSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  await mkdir(deps.settings.workDir, { recursive: true });
+  const checkoutDir = await mkdtemp(join(deps.settings.workDir, `${job.taskId}-`));
+  let phase: PhaseName = "checkout";
+  let sandbox: Sandbox | undefined;
+  try {
+    const secrets = resolveSecrets(await deps.loadSecrets(), `${job.owner}/${job.repo}`, job.config.environment.secrets);
+    if (!secrets.ok) throw new TaskFailure("setup", secrets.error);
+    redactor = createRedactor([token, ...Object.values(secrets.values)]);
+    const scope: TaskScope = { job, deps, octokit, token, status, updater, redactor, signal: taskSignal, checkoutDir, log };
+
+    const baseSha = await timed(status, "checkout", () =>
+      checkoutRef({
+        dir: checkoutDir,
+        remoteUrl: repositoryRemoteUrl({ owner: job.owner, repo: job.repo, gheHost: deps.settings.gheHost, gheProtocol: deps.settings.gheProtocol }),
+        token,
+        ref: job.defaultBranch,
+      }).then((checkout) => checkout.sha),
+    );
+    phase = "setup";
+    sandbox = await timed(status, "setup", () => prepareSandbox(scope, secrets.values));
+    taskSignal.throwIfAborted();
+
+    phase = "agent";
+    const patch = await timed(status, "agent", () => runAgentPhase(scope, sandbox!, baseSha));
+    if (patch.length === 0) {
+      status.state = "answered";
+      return status;
+    }
+    phase = "publish";
+    await timed(status, "publish", () => publishPhase(scope, patch));
+    return status;
+  } catch (error) {
+    const failure = failureOf(error, phase, deadline, timeoutMs);
+    log.warn({ phase: failure.phase, reason: redactor.redact(failure.message) }, "task failed");
+    status.state = "failed";
+    status.failure = { phase: failure.phase, message: failure.message, logTail: failure.logTail };
+    return status;
+  } finally {
+    await sandbox?.remove();
+    await rm(checkoutDir, { recursive: true, force: true });
+    await updater.finish(status);
+  }
+}

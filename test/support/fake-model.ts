@@ -1,0 +1,148 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
+
+/** A request body as the fake received it (parsed JSON). */
+export type ChatRequestBody = ChatCompletionCreateParamsNonStreaming;
+
+type ScriptedUsage = Partial<{ prompt_tokens: number; completion_tokens: number }>;
+
+/**
+ * content beside shell/toolCalls is what the model says along with its calls.
+ * delayMs holds the answer back, e.g. to abort or time out a request in flight.
+ */
+export type ScriptedReply =
+  | { shell: string | string[]; content?: string; usage?: ScriptedUsage; delayMs?: number } // 1..n shell calls
+  | { toolCalls: ScriptedToolCall[]; content?: string; usage?: ScriptedUsage; delayMs?: number } // raw, e.g. malformed
+  | { content: string; usage?: ScriptedUsage; delayMs?: number } // final message
+  | { error: { status: number; message: string }; delayMs?: number }; // HTTP error answer
+
+/** arguments is sent as is, so it can be invalid JSON. */
+export interface ScriptedToolCall {
+  name: string;
+  arguments: string;
+}
+
+export type Script = ScriptedReply[] | ((request: ChatRequestBody, index: number) => ScriptedReply);
+
+export interface FakeModel {
+  /** http://127.0.0.1:PORT/v1 */
+  baseUrl: string;
+  /** Every chat completion request body, in arrival order. */
+  requests: ChatRequestBody[];
+  close(): Promise<void>;
+}
+
+const DEFAULT_USAGE = { prompt_tokens: 100, completion_tokens: 20 };
+const PAST_THE_SCRIPT: ScriptedReply = { content: "done" };
+
+/** An OpenAI-compatible chat completions server on loopback that answers from a script. */
+export async function startFakeModel(script: Script): Promise<FakeModel> {
+  const requests: ChatRequestBody[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, errorBody(`fake model failed: ${String(error)}`));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
+      sendJson(res, 404, errorBody(`fake model serves only POST /v1/chat/completions, not ${req.method} ${req.url}`));
+      return;
+    }
+    const body = JSON.parse(await readBody(req)) as ChatRequestBody;
+    const index = requests.length;
+    requests.push(body);
+    const reply = typeof script === "function" ? script(body, index) : (script[index] ?? PAST_THE_SCRIPT);
+    if (reply.delayMs) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          resolve();
+        }, reply.delayMs);
+        timers.add(timer);
+      });
+    }
+    if ("error" in reply) {
+      sendJson(res, reply.error.status, errorBody(reply.error.message));
+      return;
+    }
+    sendJson(res, 200, completion(body.model, index, reply));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    requests,
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      // The SDK keeps connections alive; without this close() waits for them to time out.
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+function completion(
+  model: string,
+  index: number,
+  reply: Exclude<ScriptedReply, { error: unknown }>,
+): ChatCompletion {
+  const promptTokens = reply.usage?.prompt_tokens ?? DEFAULT_USAGE.prompt_tokens;
+  const completionTokens = reply.usage?.completion_tokens ?? DEFAULT_USAGE.completion_tokens;
+  const toolCalls = toolCallsOf(reply);
+  const message: ChatCompletion.Choice["message"] = {
+    role: "assistant",
+    content: reply.content ?? null,
+    refusal: null,
+    ...(toolCalls.length > 0 && {
+      tool_calls: toolCalls.map((call, position) => ({
+        id: `call_${index}_${position}`,
+        type: "function" as const,
+        function: { name: call.name, arguments: call.arguments },
+      })),
+    }),
+  };
+  return {
+    id: `chatcmpl-fake-${index}`,
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [{ index: 0, message, finish_reason: toolCalls.length > 0 ? "tool_calls" : "stop", logprobs: null }],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    },
+  };
+}
+
+function toolCallsOf(reply: Exclude<ScriptedReply, { error: unknown }>): ScriptedToolCall[] {
+  if ("shell" in reply) {
+    return [reply.shell].flat().map((command) => ({ name: "shell", arguments: JSON.stringify({ command }) }));
+  }
+  return "toolCalls" in reply ? reply.toolCalls : [];
+}
+
+function errorBody(message: string): { error: { message: string; type: string; code: null } } {
+  return { error: { message, type: "fake_model_error", code: null } };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  // The client may have aborted while the reply was delayed.
+  if (res.destroyed) return;
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}

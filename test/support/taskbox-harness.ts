@@ -1,0 +1,160 @@
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { writeFile, mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sign } from "@octokit/webhooks-methods";
+import type { Worker } from "bullmq";
+import { dump } from "js-yaml";
+import pino from "pino";
+import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { inject } from "vitest";
+import { parseEnv } from "../../src/env.js";
+import { createRedisConnection } from "../../src/queue/connection.js";
+import { createTaskQueue, type TaskQueue } from "../../src/queue/task-queue.js";
+import { createTaskboxApp } from "../../src/web/create-app.js";
+import { createTaskDeps } from "../../src/worker/create-task-deps.js";
+import { startTaskWorker } from "../../src/worker/start-worker.js";
+import { startFakeGitHub, type FakeComment, type FakeGitHub } from "./fake-github.js";
+import { startFakeModel, type FakeModel, type Script } from "./fake-model.js";
+import { issueCommentCreated, type IssueCommentOptions } from "./webhook-payloads.js";
+
+const WEBHOOK_SECRET = "e2e-webhook-secret";
+export const OWNER = "octo";
+export const REPO = "hello";
+
+export interface HarnessOptions {
+  files: Record<string, string | Buffer>;
+  script: Script;
+  secrets?: Record<string, Record<string, string>>;
+  env?: Record<string, string>;
+}
+
+export interface Harness {
+  github: FakeGitHub;
+  model: FakeModel;
+  queue: TaskQueue;
+  webhookUrl: string;
+  /** Sends a signed issue_comment.created webhook over HTTP, as GitHub would; returns the HTTP status. */
+  comment(options: IssueCommentOptions, deliveryId?: string): Promise<number>;
+  /** The bot's status comment on an issue, once its body shows a final state. */
+  finalStatus(issueNumber?: number, timeoutMs?: number): Promise<FakeComment>;
+  close(): Promise<void>;
+}
+
+const FINAL_STATE = /(Pull request opened|Answered|failed)/i;
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * The whole app as it runs in production: Probot's middleware verifying signed webhooks, BullMQ on a real
+ * Redis, the worker driving the real Docker engine; GitHub is a local fake with real git over HTTP, the model a
+ * scripted OpenAI-compatible server.
+ */
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const github = await startFakeGitHub();
+  await github.createRepo(OWNER, REPO, options.files);
+  github.permissions.set("maintainer", "write");
+  const model = await startFakeModel(options.script);
+  const tempDir = await mkdtemp(join(tmpdir(), "taskbox-harness-"));
+  const secretsFile = join(tempDir, "secrets.yml");
+  await writeFile(secretsFile, dump(options.secrets ?? {}));
+
+  const env = parseEnv({
+    REDIS_URL: inject("redisUrl"),
+    TASKBOX_QUEUE_PREFIX: `test-${randomUUID().slice(0, 8)}`,
+    TASKBOX_SANDBOX_IMAGE: inject("sandboxImage"),
+    OPENAI_API_KEY: "test-key",
+    OPENAI_BASE_URL: model.baseUrl,
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: "http",
+    TASKBOX_SECRETS_FILE: secretsFile,
+    TASKBOX_STATUS_INTERVAL_MS: "0",
+    TASKBOX_WORK_DIR: join(tempDir, "work"),
+    TASKBOX_SANDBOX_MEMORY: "1g",
+    TASKBOX_SANDBOX_CPUS: "1",
+    ...options.env,
+  });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const probot = new Probot({
+    appId: 1,
+    privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+    secret: WEBHOOK_SECRET,
+    baseUrl: github.apiUrl,
+    Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })),
+    log,
+  });
+
+  const producer = createRedisConnection(env.REDIS_URL, "producer");
+  const queue = createTaskQueue(producer, env.TASKBOX_QUEUE_PREFIX);
+  const app = createTaskboxApp({
+    queue,
+    configDefaults: { defaultModel: env.TASKBOX_MODEL, defaultImage: env.TASKBOX_SANDBOX_IMAGE },
+    loadSecrets: async () => options.secrets ?? {},
+  });
+  const server: Server = createServer(await createNodeMiddleware(app, { probot }));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
+
+  const workerConnection = createRedisConnection(env.REDIS_URL, "worker");
+  const worker: Worker = startTaskWorker({
+    connection: workerConnection,
+    prefix: env.TASKBOX_QUEUE_PREFIX,
+    concurrency: 2,
+    deps: createTaskDeps(env, probot, log),
+    log,
+  });
+
+  return {
+    github,
+    model,
+    queue,
+    webhookUrl,
+    async comment(commentOptions, deliveryId = randomUUID()) {
+      const payload = JSON.stringify(issueCommentCreated({ owner: OWNER, repo: REPO, ...commentOptions }));
+      const response = await fetch(webhookUrl, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "issue_comment",
+          "x-github-delivery": deliveryId,
+          "x-hub-signature-256": await sign(WEBHOOK_SECRET, payload),
+        },
+        body: payload,
+      });
+      await response.arrayBuffer();
+      return response.status;
+    },
+    finalStatus(issueNumber = 1, timeoutMs = 120_000) {
+      return waitFor(
+        "a final status comment",
+        () =>
+          github.comments.find(
+            (c) => c.issueNumber === issueNumber && c.body.includes("taskbox:task=") && FINAL_STATE.test(c.body),
+          ),
+        timeoutMs,
+      );
+    },
+    async close() {
+      await worker.close();
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      workerConnection.disconnect();
+      producer.disconnect();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await model.close();
+      await github.close();
+      await rm(tempDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { renderConfigError, renderPermissionRefusal, renderUsage } from "../../../src/report/render-replies.js";
+
+describe("replies", () => {
+  it("refuses with the user's permission", () => {
+    expect(renderPermissionRefusal({ login: "mallory", permission: "read" })).toBe(
+      "@mallory, only collaborators with write, maintain or admin permission can run Taskbox tasks (you have read).",
+    );
+  });
+
+  it("reports an invalid configuration with the error and where to read about it", () => {
+    const body = renderConfigError({ error: "- `timeout`: expected a duration\n```unclosed" });
+    expect(body).toContain("Taskbox could not start: the configuration is invalid");
+    expect(body).toContain("> - `timeout`: expected a duration\n> ```unclosed");
+    expect(body).toContain("README.md#configuration");
+    expect(body.trimEnd().split("\n").at(-1)).not.toMatch(/^>/);
+  });
+
+  it("explains the command", () => {
+    expect(renderUsage("/taskbox")).toContain("`/taskbox <what to do>`");
+    expect(renderUsage("/bot")).toContain("`/bot <what to do>`");
+  });
+});

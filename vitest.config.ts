@@ -1,0 +1,27 @@
+import { defineConfig } from "vitest/config";
+
+// unit: offline and fast. integration/e2e: real Redis (started per run by global-setup)
+// and the real Docker engine; they share those services, so files run one at a time.
+export default defineConfig({
+  test: {
+    environment: "node",
+    restoreMocks: true,
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 10_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
