@@ -24,3 +24,16 @@ export function renderUsage(command: string): string {
     "Taskbox runs the request in a sandbox and answers with a pull request, or with a reply when nothing needs to change.",
   ].join("\n\n");
 }
+
+const SUBCOMMAND_HELP: Record<string, string> = {
+  help: "this help",
+};
+
+export function renderHelp(command: string, subcommands: string[]): string {
+  const lines = subcommands.map((name) => `- \`${command} ${name}\`: ${SUBCOMMAND_HELP[name] ?? ""}`.trimEnd());
+  return [
+    "**Taskbox commands** (for collaborators with write access):",
+    [`- \`${command} <what to do>\`: run a task in a sandbox; the answer is a pull request or a reply`, ...lines].join("\n"),
+    "The repository configures its environment in `.github/taskbox.yml`; every option is described in the Configuration section of the Taskbox README (`README.md#configuration`).",
+  ].join("\n\n");
+}

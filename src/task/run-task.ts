@@ -12,10 +12,11 @@ import type { TaskJobData } from "../queue/task-job.js";
 import { createRedactor, type Redactor } from "../report/redact.js";
 import { createStatusUpdater, type StatusUpdater } from "../report/status-updater.js";
 import type { PhaseName, TaskStatus } from "../report/task-status.js";
-import type { Sandbox, SandboxFactory, SandboxLimits } from "../sandbox/types.js";
+import type { SandboxFactory, SandboxLimits } from "../sandbox/types.js";
+import { prepareEnvironment } from "./prepare-environment.js";
 import { runAgentPhase } from "./agent-phase.js";
 import { publishPhase } from "./publish-phase.js";
-import { TaskFailure, lastLines } from "./task-failure.js";
+import { TaskFailure } from "./task-failure.js";
 
 export interface InstallationAccess {
   octokit: ProbotOctokit;
@@ -53,10 +54,9 @@ export interface TaskScope {
   signal: AbortSignal;
   checkoutDir: string;
   log: Logger;
+  /** Registers cleanup that runs when the task ends, however it ends (last registered runs first). */
+  defer(cleanup: () => Promise<void>): void;
 }
-
-const SETUP_OUTPUT_BYTES = 1024 * 1024;
-const LOG_TAIL_LINES = 40;
 
 async function timed<T>(status: TaskStatus, phase: PhaseName, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
@@ -75,38 +75,6 @@ function failureOf(error: unknown, phase: PhaseName, deadline: AbortSignal, time
   const message = error instanceof Error ? error.message : String(error);
   const stderrTail = (error as { stderrTail?: unknown }).stderrTail;
   return new TaskFailure(phase, message, typeof stderrTail === "string" ? stderrTail : undefined);
-}
-
-async function prepareSandbox(scope: TaskScope, secrets: Record<string, string>): Promise<Sandbox> {
-  const { job, deps } = scope;
-  const { environment, limits } = job.config;
-  const sandbox = await deps.sandboxes.create({
-    taskId: job.taskId,
-    image: environment.image,
-    labels: { "taskbox.repo": `${job.owner}/${job.repo}` },
-    limits: deps.settings.sandboxLimits,
-    network: environment.setup !== undefined,
-    caBundlePath: deps.settings.caBundlePath,
-  });
-  // The abort listener is added before anything slow, so a cancel or timeout always kills the container.
-  scope.signal.addEventListener("abort", () => void sandbox.remove(), { once: true });
-  await sandbox.copyIn(scope.checkoutDir);
-  if (environment.setup !== undefined) {
-    const result = await sandbox.exec({
-      command: environment.setup,
-      // Secrets go to this one process only, never into the container's own environment.
-      env: { ...environment.env, ...secrets },
-      timeoutMs: limits.taskTimeoutMs,
-      maxOutputBytes: SETUP_OUTPUT_BYTES,
-    });
-    if (result.exitCode !== 0) {
-      const output = scope.redactor.redact(result.output.toString("utf8"));
-      const what = result.timedOut ? "the setup script timed out" : `the setup script exited with code ${result.exitCode}`;
-      throw new TaskFailure("setup", what, lastLines(output, LOG_TAIL_LINES));
-    }
-    await sandbox.disconnectNetwork();
-  }
-  return sandbox;
 }
 
 /**
@@ -134,12 +102,13 @@ export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSi
   await mkdir(deps.settings.workDir, { recursive: true });
   const checkoutDir = await mkdtemp(join(deps.settings.workDir, `${job.taskId}-`));
   let phase: PhaseName = "checkout";
-  let sandbox: Sandbox | undefined;
+  const cleanups: Array<() => Promise<void>> = [];
   try {
     const secrets = resolveSecrets(await deps.loadSecrets(), `${job.owner}/${job.repo}`, job.config.environment.secrets);
     if (!secrets.ok) throw new TaskFailure("setup", secrets.error);
     redactor = createRedactor([token, ...Object.values(secrets.values)]);
-    const scope: TaskScope = { job, deps, octokit, token, status, updater, redactor, signal: taskSignal, checkoutDir, log };
+    const defer = (cleanup: () => Promise<void>) => void cleanups.unshift(cleanup);
+    const scope: TaskScope = { job, deps, octokit, token, status, updater, redactor, signal: taskSignal, checkoutDir, log, defer };
 
     const baseSha = await timed(status, "checkout", () =>
       checkoutRef({
@@ -150,11 +119,11 @@ export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSi
       }).then((checkout) => checkout.sha),
     );
     phase = "setup";
-    sandbox = await timed(status, "setup", () => prepareSandbox(scope, secrets.values));
+    const sandbox = await timed(status, "setup", () => prepareEnvironment(scope, secrets.values));
     taskSignal.throwIfAborted();
 
     phase = "agent";
-    const patch = await timed(status, "agent", () => runAgentPhase(scope, sandbox!, baseSha));
+    const patch = await timed(status, "agent", () => runAgentPhase(scope, sandbox, baseSha));
     if (patch.length === 0) {
       status.state = "answered";
       return status;
@@ -169,7 +138,9 @@ export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSi
     status.failure = { phase: failure.phase, message: failure.message, logTail: failure.logTail };
     return status;
   } finally {
-    await sandbox?.remove();
+    for (const cleanup of cleanups) {
+      await cleanup().catch((error: unknown) => log.error({ err: error }, "task cleanup failed"));
+    }
     await rm(checkoutDir, { recursive: true, force: true });
     await updater.finish(status);
   }

@@ -1,5 +1,6 @@
 import type { ApplicationFunction } from "probot";
-import { handleIssueComment, type WebDeps } from "./handle-issue-comment.js";
+import { handleIssueComment } from "./handle-issue-comment.js";
+import type { WebDeps } from "./web-deps.js";
 
 export function createTaskboxApp(deps: WebDeps): ApplicationFunction {
   return (app, { addHandler }) => {

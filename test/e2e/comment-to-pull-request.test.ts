@@ -21,10 +21,10 @@ agent:
   max_turns: 10
 `;
 
+/** The tool results the model was sent, in order (the last request carries the whole conversation). */
 function toolResults(harness: Harness): string[] {
-  return harness.model.requests.flatMap((request) =>
-    request.messages.filter((m) => m.role === "tool").map((m) => String(m.content)),
-  );
+  const last = harness.model.requests.at(-1);
+  return (last?.messages ?? []).filter((m) => m.role === "tool").map((m) => String(m.content));
 }
 
 describe("a /taskbox comment on an issue", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderConfigError, renderPermissionRefusal, renderUsage } from "../../../src/report/render-replies.js";
+import { renderConfigError, renderHelp, renderPermissionRefusal, renderUsage } from "../../../src/report/render-replies.js";
 
 describe("replies", () => {
   it("refuses with the user's permission", () => {
@@ -19,5 +19,15 @@ describe("replies", () => {
   it("explains the command", () => {
     expect(renderUsage("/taskbox")).toContain("`/taskbox <what to do>`");
     expect(renderUsage("/bot")).toContain("`/bot <what to do>`");
+  });
+});
+
+describe("renderHelp", () => {
+  it("lists the task command and every subcommand", () => {
+    const help = renderHelp("/taskbox", ["help", "status"]);
+    expect(help).toContain("`/taskbox <what to do>`");
+    expect(help).toContain("`/taskbox help`: this help");
+    expect(help).toContain("`/taskbox status`");
+    expect(help).toContain("taskbox.yml");
   });
 });

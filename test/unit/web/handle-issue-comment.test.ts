@@ -230,3 +230,32 @@ describe("issue_comment.created", () => {
     expect(edits[0]).toMatch(/could not queue/i);
   });
 });
+
+describe("issue_comment subcommands and other events", () => {
+  beforeEach(() => nock.disableNetConnect());
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it("answers /taskbox help with the commands and queues nothing", async () => {
+    const { queue, jobs } = fakeQueue();
+    const replies: string[] = [];
+    const api = nock(API);
+    permission(api, "maintainer", "write");
+    api.post(`${REPO}/issues/1/comments`, (body: { body: string }) => replies.push(body.body) > 0).reply(201, { id: 1 });
+    await send(setup(queue), { body: "/taskbox help" });
+    expect(api.pendingMocks()).toEqual([]);
+    expect(replies[0]).toContain("/taskbox help");
+    expect(jobs.size).toBe(0);
+  });
+
+  it("never starts a task from an edited comment", async () => {
+    const { queue, jobs } = fakeQueue();
+    nock(API).get(/.*/).reply(500).post(/.*/).reply(500);
+    const payload = { ...issueCommentCreated({ body: "/taskbox do it" }), action: "edited", changes: { body: { from: "hi" } } };
+    await setup(queue).receive({ id: "edit-1", name: "issue_comment", payload } as never);
+    expect(jobs.size).toBe(0);
+    expect(nock.pendingMocks()).toHaveLength(2);
+  });
+});

@@ -25,3 +25,16 @@ describe("parseCommand", () => {
     expect(parseCommand("/botXrun go", "/bot.run")).toEqual({ kind: "none" });
   });
 });
+
+describe("parseCommand with subcommands", () => {
+  const subcommands = ["help", "status"];
+  it.each([
+    ["/taskbox help", { kind: "subcommand", name: "help" }],
+    ["/taskbox  STATUS \n", { kind: "subcommand", name: "status" }],
+    ["/taskbox help me write docs", { kind: "task", request: "help me write docs" }],
+    ["/taskbox helpful", { kind: "task", request: "helpful" }],
+    ["/taskbox cancel", { kind: "task", request: "cancel" }],
+  ])("%j", (body, expected) => {
+    expect(parseCommand(body, "/taskbox", subcommands)).toEqual(expected);
+  });
+});
