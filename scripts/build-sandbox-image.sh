@@ -5,6 +5,7 @@
 #   TASKBOX_SANDBOX_BASE   base image to build on (default debian:bookworm, pulled if possible)
 #   TASKBOX_CA_BUNDLE      PEM file of extra CA certificates trusted inside the image
 #   DEBIAN_MIRROR          mirror for debootstrap (default http://deb.debian.org/debian)
+#   TASKBOX_BUILD_NETWORK  network of the build steps (default host)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 image=${TASKBOX_SANDBOX_IMAGE:-taskbox-sandbox:latest}
@@ -36,5 +37,6 @@ else
   : > "$context/extra-ca.crt"
 fi
 log "building $image on $base"
-docker build --build-arg "BASE=$base" --label taskbox.image=sandbox -t "$image" "$context" >&2
+# The build's own steps (apt, the npm registry) use the host's network: Docker's default bridge is not always there.
+docker build --network "${TASKBOX_BUILD_NETWORK:-host}" --build-arg "BASE=$base" --label taskbox.image=sandbox -t "$image" "$context" >&2
 log "built $image"

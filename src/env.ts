@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { parseRateLimit } from "./web/rate-limit.js";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -17,11 +18,23 @@ const memorySize = z
 
 const existingFile = z.string().refine((path) => existsSync(path), { message: "file does not exist" });
 
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+const rateLimit = z.string().transform((text, ctx) => {
+  try {
+    return parseRateLimit(text);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
 const envSchema = z.object({
   TASKBOX_ROLE: z.enum(["all", "web", "worker"]).default("all"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
   TASKBOX_QUEUE_PREFIX: z.string().regex(/^[\w.-]+$/).default("taskbox"),
   TASKBOX_CONCURRENCY: positiveInt(2),
+  TASKBOX_REPO_CONCURRENCY: positiveInt(1),
   TASKBOX_MODEL: z.string().min(1).default("gpt-5.1"),
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
@@ -33,6 +46,22 @@ const envSchema = z.object({
   TASKBOX_SECRETS_FILE: existingFile.optional(),
   TASKBOX_STATUS_INTERVAL_MS: z.coerce.number().int().nonnegative().default(3000),
   TASKBOX_WORK_DIR: z.string().default(join(tmpdir(), "taskbox")),
+  // Reliability and abuse limits (README: Operations).
+  TASKBOX_RUNTIME: z.string().regex(/^[\w.-]+$/, "expected the name of an OCI runtime registered with dockerd, such as runsc").optional(),
+  TASKBOX_SANDBOX_DISK: memorySize.default(20 * 1024 ** 3),
+  TASKBOX_DISK_CHECK_INTERVAL_MS: positiveInt(10_000),
+  TASKBOX_LOCK_DURATION_MS: positiveInt(30_000),
+  TASKBOX_STALLED_INTERVAL_MS: positiveInt(30_000),
+  TASKBOX_MAX_STALLED_COUNT: nonNegativeInt(1),
+  TASKBOX_REAPER_INTERVAL_MS: positiveInt(60_000),
+  TASKBOX_DELIVERY_RECOVERY_INTERVAL_MS: nonNegativeInt(300_000),
+  TASKBOX_DELIVERY_RECOVERY_WINDOW_MS: positiveInt(24 * 3600_000),
+  TASKBOX_RATE_LIMIT_USER: rateLimit.prefault("20/1h"),
+  TASKBOX_RATE_LIMIT_INSTALLATION: rateLimit.prefault("100/1h"),
+  TASKBOX_MAX_REQUEST_CHARS: positiveInt(20_000),
+  TASKBOX_CACHE_MAX_BYTES: memorySize.default(20 * 1024 ** 3),
+  TASKBOX_EGRESS_NETWORK: z.string().regex(/^[\w.-]+$/, "expected the name of an existing Docker network").optional(),
+  TASKBOX_EGRESS_ALLOW_PRIVATE: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
   GHE_HOST: z.string().min(1).optional(),
   GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
 });

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import Docker from "dockerode";
 import { getPrivateKey } from "@probot/get-private-key";
 import pino, { type Logger } from "pino";
 import { createProbot, run } from "probot";
@@ -6,11 +7,26 @@ import { loadSecretsStore } from "./config/secrets.js";
 import { EnvError, parseEnv, type TaskboxEnv } from "./env.js";
 import { createRedisConnection } from "./queue/connection.js";
 import { createTaskQueue } from "./queue/task-queue.js";
+import { createTaskBoard } from "./queue/task-board.js";
+import { checkSandboxRuntime } from "./sandbox/sandbox-runtime.js";
+import { TaskboxOctokit } from "./taskbox-octokit.js";
 import { createTaskboxApp } from "./web/create-app.js";
+import { createRateLimiter } from "./web/rate-limit.js";
+import { startDeliveryRecovery } from "./web/recover-deliveries.js";
 import { createTaskDeps } from "./worker/create-task-deps.js";
+import { startOrphanReaper } from "./worker/reap-orphans.js";
 import { startTaskWorker } from "./worker/start-worker.js";
 
 type Shutdown = () => Promise<void>;
+
+/**
+ * Probot would coordinate its GitHub API throttling through REDIS_URL. Then every GitHub call waits on Redis, so in a
+ * Redis outage the web process could not even answer 503 and workers could not finish their status comments. Each
+ * process throttles on its own instead; Octokit's retry and rate-limit handling work the same without Redis.
+ */
+const PROBOT_OPTIONS = { redisConfig: undefined, Octokit: TaskboxOctokit };
+
+const CACHE_SWEEP_INTERVAL_MS = 10 * 60_000;
 
 function hasAppCredentials(): boolean {
   return Boolean(process.env.APP_ID) && getPrivateKey() !== null;
@@ -21,31 +37,76 @@ async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
   const queue = createTaskQueue(connection, env.TASKBOX_QUEUE_PREFIX);
   const app = createTaskboxApp({
     queue,
+    board: createTaskBoard(connection, env.TASKBOX_QUEUE_PREFIX),
     configDefaults: { defaultModel: env.TASKBOX_MODEL, defaultImage: env.TASKBOX_SANDBOX_IMAGE },
     loadSecrets: () => loadSecretsStore(env.TASKBOX_SECRETS_FILE),
+    rateLimiter: createRateLimiter({
+      redis: connection,
+      prefix: env.TASKBOX_QUEUE_PREFIX,
+      perUser: env.TASKBOX_RATE_LIMIT_USER,
+      perInstallation: env.TASKBOX_RATE_LIMIT_INSTALLATION,
+    }),
+    maxRequestChars: env.TASKBOX_MAX_REQUEST_CHARS,
   });
-  const server = await run(app, { log });
+  const server = await run(app, { log, env: { ...process.env, REDIS_URL: undefined }, Octokit: TaskboxOctokit });
+  // Webhooks refused while the queue was down are redelivered; Probot's own client authenticates as the app.
+  const appProbot = createProbot({ overrides: { log, ...PROBOT_OPTIONS } });
+  const recovery =
+    env.TASKBOX_DELIVERY_RECOVERY_INTERVAL_MS > 0
+      ? startDeliveryRecovery({
+          appOctokit: () => appProbot.auth(),
+          redis: connection,
+          prefix: env.TASKBOX_QUEUE_PREFIX,
+          windowMs: env.TASKBOX_DELIVERY_RECOVERY_WINDOW_MS,
+          intervalMs: env.TASKBOX_DELIVERY_RECOVERY_INTERVAL_MS,
+          log,
+        })
+      : undefined;
   return async () => {
+    await recovery?.stop();
     await server.stop();
     await queue.close();
     connection.disconnect();
   };
 }
 
-function startWorker(env: TaskboxEnv, log: Logger): Shutdown {
+async function startWorker(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
+  const docker = new Docker();
+  await checkSandboxRuntime(docker, env.TASKBOX_RUNTIME);
   const connection = createRedisConnection(env.REDIS_URL, "worker");
-  const probot = createProbot({ overrides: { log } });
+  const probot = createProbot({ overrides: { log, ...PROBOT_OPTIONS } });
+  const deps = createTaskDeps(env, probot, log, connection);
   const worker = startTaskWorker({
     connection,
     prefix: env.TASKBOX_QUEUE_PREFIX,
     concurrency: env.TASKBOX_CONCURRENCY,
-    deps: createTaskDeps(env, probot, log),
+    repositoryConcurrency: env.TASKBOX_REPO_CONCURRENCY,
+    stalledJobs: {
+      lockDurationMs: env.TASKBOX_LOCK_DURATION_MS,
+      stalledIntervalMs: env.TASKBOX_STALLED_INTERVAL_MS,
+      maxStalledCount: env.TASKBOX_MAX_STALLED_COUNT,
+    },
+    deps,
     log,
   });
+  const reaperQueue = createTaskQueue(connection, env.TASKBOX_QUEUE_PREFIX);
+  const reaper = startOrphanReaper({
+    docker,
+    queue: reaperQueue,
+    queuePrefix: env.TASKBOX_QUEUE_PREFIX,
+    workDir: env.TASKBOX_WORK_DIR,
+    intervalMs: env.TASKBOX_REAPER_INTERVAL_MS,
+    log,
+  });
+  // Expired and evicted environments leave the disk even while no task runs.
+  deps.environmentCache.startSweeping(CACHE_SWEEP_INTERVAL_MS);
   log.info({ concurrency: env.TASKBOX_CONCURRENCY }, "worker started");
   return async () => {
+    await reaper.stop();
     // Waits for running tasks, so their status comments reach a final state.
     await worker.close();
+    await reaperQueue.close();
+    await deps.environmentCache.close();
     connection.disconnect();
   };
 }
@@ -62,7 +123,7 @@ async function main(): Promise<void> {
   }
   const shutdowns: Shutdown[] = [];
   if (env.TASKBOX_ROLE !== "worker") shutdowns.push(await startWeb(env, log));
-  if (env.TASKBOX_ROLE !== "web") shutdowns.push(startWorker(env, log));
+  if (env.TASKBOX_ROLE !== "web") shutdowns.push(await startWorker(env, log));
 
   process.once("SIGTERM", () => {
     log.info("SIGTERM: shutting down");

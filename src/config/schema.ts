@@ -1,14 +1,29 @@
 import { z } from "zod";
 import { formatDuration, parseDuration } from "./duration.js";
 import { codeSpan } from "./format-issues.js";
+import { DEFAULT_METHODS, HTTP_METHODS, parseAllowEntry, type HttpMethod } from "../sandbox/network-policy.js";
 
 export const CONFIG_FILE_NAME = "taskbox.yml";
 export const CONFIG_PATH = ".github/taskbox.yml";
 
 export interface RepoConfig {
-  environment: { image: string; setup: string | undefined; env: Record<string, string>; secrets: string[] };
+  environment: {
+    image: string;
+    setup: string | undefined;
+    /** Runs when a cached environment is resumed, after the new checkout replaced the workspace. */
+    maintenance: string | undefined;
+    env: Record<string, string>;
+    secrets: string[];
+    /** Runtime versions to put first on PATH, such as { node: "20" }; the image must offer them. */
+    packages: Record<string, string>;
+    cache: { ttlMs: number };
+  };
   agent: { model: string; maxTurns: number; maxTokens: number };
   limits: { taskTimeoutMs: number; commandTimeoutMs: number };
+  /** How a maintainer starts tasks: the comment command word and the label name. */
+  triggers: { command: string; label: string };
+  /** Network per phase; `allow` (hosts, `*.` wildcards, preset names) and `methods` apply to `agent: limited`. */
+  internet: { setup: "on" | "off"; agent: "off" | "limited" | "unrestricted"; allow: string[]; methods: HttpMethod[] };
 }
 
 export interface ConfigDefaults {
@@ -24,6 +39,8 @@ const DEFAULT_MAX_TURNS = 50;
 const DEFAULT_MAX_TOKENS = 2_000_000;
 const DEFAULT_TASK_TIMEOUT_MS = parseDuration("30m");
 const DEFAULT_COMMAND_TIMEOUT_MS = parseDuration("10m");
+const DEFAULT_CACHE_TTL_MS = parseDuration("12h");
+const PACKAGE_NAME_PATTERN = /^[a-z][a-z0-9_-]*$/;
 
 type ErrorFn = (issue: z.core.$ZodRawIssue) => string;
 
@@ -36,6 +53,8 @@ export function createRepoConfigSchema(defaults: ConfigDefaults): z.ZodType<Repo
     environment: environmentSchema(defaults),
     agent: agentSchema(defaults),
     limits: limitsSchema(),
+    triggers: triggersSchema(),
+    internet: internetSchema(),
   });
 }
 
@@ -45,11 +64,12 @@ function environmentSchema(defaults: ConfigDefaults) {
       z.string({ error: expected("an image name such as `taskbox-sandbox:latest`") }).regex(/^\S+$/),
       defaults.defaultImage,
     ),
-    setup: orUndefined(z.string({ error: expected("a shell script") }).optional()).transform((script) =>
-      script?.trim() ? script : undefined,
-    ),
+    setup: optionalScript(),
+    maintenance: optionalScript(),
     env: withDefault(envVariables(), {}),
     secrets: withDefault(secretNames(), []),
+    packages: withDefault(packageVersions(), {}),
+    cache: section({ ttl: withDefault(duration(), DEFAULT_CACHE_TTL_MS) }).transform((cache) => ({ ttlMs: cache.ttl })),
   })
     .superRefine((environment, ctx) => {
       environment.secrets.forEach((name, index) => {
@@ -64,7 +84,35 @@ function environmentSchema(defaults: ConfigDefaults) {
       });
     })
     // zod leaves out keys whose input was missing; RepoConfig promises `setup` is always present.
-    .transform(({ image, setup, env, secrets }) => ({ image, setup, env, secrets }));
+    .transform(({ image, setup, maintenance, env, secrets, packages, cache }) => ({
+      image,
+      setup,
+      maintenance,
+      env,
+      secrets,
+      packages,
+      cache,
+    }));
+}
+
+function optionalScript() {
+  return orUndefined(z.string({ error: expected("a shell script") }).optional()).transform((script) =>
+    script?.trim() ? script : undefined,
+  );
+}
+
+/** `node: 20` and `python: "3.12"` alike; a version is matched as text against what the image offers. */
+function packageVersions() {
+  const version = z
+    .union([z.string(), z.number()], { error: expected("a version such as `\"20\"` or `\"3.12\"`") })
+    .transform(String)
+    .pipe(z.string().regex(/^[\w.+-]+$/, { error: expected("a version such as `\"20\"` or `\"3.12\"`") }));
+  return z.record(z.string().regex(PACKAGE_NAME_PATTERN), version, {
+    error: (issue) =>
+      issue.code === "invalid_key"
+        ? `${describeValue(issue.input)} is not a package name (lowercase letters, digits, \`-\` and \`_\`)`
+        : expectedMessage("a mapping of package: version, such as `node: \"20\"`", issue.input),
+  });
 }
 
 function envVariables() {
@@ -115,6 +163,55 @@ function limitsSchema() {
       }
     })
     .transform((limits) => ({ taskTimeoutMs: limits.task_timeout, commandTimeoutMs: limits.command_timeout }));
+}
+
+export const DEFAULT_TRIGGER_COMMAND = "/taskbox";
+export const DEFAULT_TRIGGER_LABEL = "taskbox";
+
+const COMMAND_RULE = "one word after `/` or `@` of letters, digits, `.`, `_` or `-` (such as `/taskbox`)";
+const LABEL_RULE = "a label name of 1 to 50 characters";
+
+// A command starts like a chat command, so the web process loads the config only for comments that could be one.
+function triggersSchema() {
+  return section({
+    command: withDefault(
+      z.string({ error: expected(COMMAND_RULE) }).regex(/^[/@][\w.-]{1,49}$/, { error: expected(COMMAND_RULE) }),
+      DEFAULT_TRIGGER_COMMAND,
+    ),
+    label: withDefault(
+      z.string({ error: expected(LABEL_RULE) }).trim().min(1, { error: expected(LABEL_RULE) }).max(50, { error: expected(LABEL_RULE) }),
+      DEFAULT_TRIGGER_LABEL,
+    ),
+  });
+}
+
+function internetSchema() {
+  // YAML 1.1 parsers read a bare on/off as a boolean.
+  const onOff = z.union([z.enum(["on", "off"]), z.boolean().transform((on) => (on ? "on" : "off"))], {
+    error: expected("`on` or `off`"),
+  });
+  const access = z.union([z.enum(["off", "limited", "unrestricted"]), z.literal(false).transform(() => "off" as const)], {
+    error: expected("`off`, `limited` or `unrestricted`"),
+  });
+  const allowRule = "a host such as `pypi.org`, a wildcard such as `*.npmjs.org`, or a preset name";
+  const allowEntry = z.string({ error: expected(allowRule) }).transform((text, ctx) => {
+    const result = parseAllowEntry(text);
+    if (result.ok) return result.text;
+    ctx.addIssue({ code: "custom", input: text, message: result.problem });
+    return z.NEVER;
+  });
+  const methodRule = `one of ${HTTP_METHODS.map((method) => `\`${method}\``).join(", ")}`;
+  const method = z
+    .string({ error: expected(methodRule) })
+    .transform((text) => text.trim().toUpperCase())
+    .pipe(z.enum(HTTP_METHODS, { error: expected(methodRule) }));
+  const unique = <T>(items: T[]) => [...new Set(items)];
+  return section({
+    setup: withDefault(onOff, "on"),
+    agent: withDefault(access, "off"),
+    allow: withDefault(z.array(allowEntry, { error: expected(`a list of entries, each ${allowRule}`) }).transform(unique), []),
+    methods: withDefault(z.array(method, { error: expected(`a list of HTTP methods, each ${methodRule}`) }).transform(unique), DEFAULT_METHODS),
+  });
 }
 
 function positiveInteger() {
@@ -185,7 +282,7 @@ function describeValue(value: unknown): string {
   return codeSpan(String(value));
 }
 
-function closestMatch(word: string, candidates: string[]): string | undefined {
+export function closestMatch(word: string, candidates: string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

@@ -1,5 +1,7 @@
 export interface Redactor {
   redact(text: string): string;
+  /** Hides one more value from now on, e.g. a token minted while the task runs. */
+  add(value: string | undefined): void;
   /** How many distinct secret values this redactor hides (their encoded forms not counted). */
   readonly size: number;
 }
@@ -19,21 +21,24 @@ const MASK = "***";
  */
 export function createRedactor(values: Iterable<string | undefined>): Redactor {
   const secrets = new Set<string>();
-  for (const value of values) {
-    if (value !== undefined && value.length >= MIN_SECRET_LENGTH) secrets.add(value);
-  }
-  const patterns = new Set<string>();
-  for (const secret of secrets) {
-    patterns.add(secret);
-    for (const encoded of base64Forms(secret)) patterns.add(encoded);
-  }
-  const needles = [...patterns].filter((pattern) => pattern.length >= MIN_SECRET_LENGTH);
+  const needles = new Set<string>();
+  const add = (value: string | undefined) => {
+    if (value === undefined || value.length < MIN_SECRET_LENGTH || secrets.has(value)) return;
+    secrets.add(value);
+    for (const pattern of [value, ...base64Forms(value)]) {
+      if (pattern.length >= MIN_SECRET_LENGTH) needles.add(pattern);
+    }
+  };
+  for (const value of values) add(value);
 
   return {
-    size: secrets.size,
+    add,
+    get size() {
+      return secrets.size;
+    },
     redact(text) {
-      if (needles.length === 0 || text.length === 0) return text;
-      return maskSpans(text, findSpans(text, needles));
+      if (needles.size === 0 || text.length === 0) return text;
+      return maskSpans(text, findSpans(text, [...needles]));
     },
   };
 }

@@ -27,13 +27,30 @@ export function renderUsage(command: string): string {
 
 const SUBCOMMAND_HELP: Record<string, string> = {
   help: "this help",
+  status: "the current and recent tasks of this issue or pull request",
+  cancel: "stop this thread's queued or running tasks; nothing is pushed",
+  retry: "run this thread's last task again with the same request, on the current head",
+  env: "prepare the environment only (setup, or the cached environment and maintenance) and report how it went, without the agent",
+  "reset-cache": "drop this repository's cached environments; the next task runs setup from scratch",
 };
 
-export function renderHelp(command: string, subcommands: string[]): string {
+export function renderHelp(command: string, subcommands: string[], label?: string): string {
   const lines = subcommands.map((name) => `- \`${command} ${name}\`: ${SUBCOMMAND_HELP[name] ?? ""}`.trimEnd());
+  const shownLabel = label?.replace(/`/g, "");
+  const labelLines = shownLabel
+    ? [
+        `- label \`${shownLabel}\` on an issue: a task whose request is the issue (and, labelled again, the comments since the last task)`,
+        `- label \`${shownLabel}\` on a pull request: address its open review comments and the comments since the last task`,
+      ]
+    : [];
   return [
     "**Taskbox commands** (for collaborators with write access):",
-    [`- \`${command} <what to do>\`: run a task in a sandbox; the answer is a pull request or a reply`, ...lines].join("\n"),
+    [
+      `- \`${command} <what to do>\`: run a task in a sandbox; the answer is a pull request or a reply. On a pull request, the change becomes a new commit on its branch`,
+      ...lines,
+      ...labelLines,
+    ].join("\n"),
+    "One task runs per issue or pull request at a time; a new request waits for the running one and builds on its result.",
     "The repository configures its environment in `.github/taskbox.yml`; every option is described in the Configuration section of the Taskbox README (`README.md#configuration`).",
   ].join("\n\n");
 }

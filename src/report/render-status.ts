@@ -1,5 +1,6 @@
 import type { TokenUsage } from "../agent/token-usage.js";
 import { formatDuration } from "../config/duration.js";
+import { renderEnvironmentLine } from "./render-environment.js";
 import { PHASES, type PhaseName, type TaskState, type TaskStatus } from "./task-status.js";
 
 export const STATUS_MARKER_PREFIX = "<!-- taskbox:task=";
@@ -22,16 +23,18 @@ const COMMAND_LENGTH = 200;
 const NOTE_LENGTH = 300;
 const MAX_NOTES = 10;
 
-const HEADLINES: Record<Exclude<TaskState, "running" | "failed">, string> = {
+const HEADLINES: Record<Exclude<TaskState, "running" | "failed" | "cancelled">, string> = {
   queued: "⏳ Queued",
   preparing: "🛠️ Preparing environment",
   publishing: "📤 Opening pull request",
   succeeded: "✅ Pull request opened",
   answered: "💬 Answered",
+  ready: "✅ Environment ready",
 };
 
-const FAILURES: Record<PhaseName | "queue", { headline: string; where: string }> = {
+const FAILURES: Record<PhaseName | "queue" | "worker", { headline: string; where: string }> = {
   queue: { headline: "Task could not start", where: "while waiting in the queue" },
+  worker: { headline: "Task interrupted", where: "because its worker stopped" },
   checkout: { headline: "Checkout failed", where: "in the checkout phase" },
   setup: { headline: "Setup failed", where: "in the setup phase" },
   agent: { headline: "Agent failed", where: "in the agent phase" },
@@ -52,6 +55,12 @@ function headline(status: TaskStatus): string {
       return status.turn === undefined ? "🤖 Running" : `🤖 Running (turn ${status.turn})`;
     case "failed":
       return status.failure ? `❌ ${FAILURES[status.failure.phase].headline}` : "❌ Failed";
+    case "cancelled":
+      return status.cancelledBy ? `🛑 Cancelled by @${status.cancelledBy}` : "🛑 Cancelled";
+    case "publishing":
+      return status.followUp ? `📤 Pushing to #${status.followUp.number}` : HEADLINES.publishing;
+    case "succeeded":
+      return status.followUp ? `✅ Pushed to #${status.followUp.number}` : HEADLINES.succeeded;
     default:
       return HEADLINES[status.state];
   }
@@ -67,7 +76,8 @@ function details(status: TaskStatus): string[] {
       return status.lastCommand === undefined ? [] : [`Last command:\n\n${renderCommand(status.lastCommand)}`];
     case "succeeded":
       return [
-        ...(status.pullRequest ? [`Opened [#${status.pullRequest.number}](${status.pullRequest.url}).`] : []),
+        ...(status.followUp ? [renderPushed(status.followUp, status.commitSha)] : []),
+        ...(status.pullRequest && !status.followUp ? [`Opened [#${status.pullRequest.number}](${status.pullRequest.url}).`] : []),
         ...(status.summary ? [quoteUntrusted(status.summary, SUMMARY_BUDGET)] : []),
         ...facts(status),
       ];
@@ -78,7 +88,17 @@ function details(status: TaskStatus): string[] {
       ];
     case "failed":
       return [...renderFailure(status.failure), ...facts(status)];
+    case "cancelled":
+      return ["The sandbox was stopped and removed; nothing was pushed.", ...facts(status)];
+    case "ready":
+      return [...facts(status), ...(status.environment?.logTail?.trim() ? [renderLogTail(status.environment.logTail)] : [])];
   }
+}
+
+function renderPushed(pull: NonNullable<TaskStatus["followUp"]>, sha: string | undefined): string {
+  const commit = sha ? `[\`${sha.slice(0, 7)}\`](${pull.url}/commits/${sha})` : "a commit";
+  // Git allows backticks in branch names; one would end the code span early.
+  return `Pushed ${commit} to [#${pull.number}](${pull.url}) (branch \`${pull.branch.replace(/`/g, "")}\`).`;
 }
 
 function renderCommand(command: string): string {
@@ -103,6 +123,7 @@ function renderLogTail(logTail: string): string {
 
 function facts(status: TaskStatus): string[] {
   const out: string[] = [];
+  if (status.environment) out.push(renderEnvironmentLine(status.environment));
   const phases = PHASES.filter((phase) => status.timings[phase] !== undefined);
   if (phases.length > 0) {
     const total = phases.reduce((sum, phase) => sum + (status.timings[phase] ?? 0), 0);

@@ -11,7 +11,23 @@ export type TaskState =
   | "publishing" // commit, push, pull request
   | "succeeded" // a pull request holds the change
   | "answered" // the agent changed nothing; its reply is the answer
+  | "cancelled" // stopped by `/taskbox cancel`; nothing was pushed
+  | "ready" // `/taskbox env`: the environment was prepared, no agent ran
   | "failed";
+
+/** How the task's sandbox was prepared; `/taskbox env` reports exactly this. */
+export interface EnvironmentReport {
+  /** hit: a cached environment was resumed; miss: a fresh setup, then cached; off: no setup, so nothing to cache. */
+  cache: "hit" | "miss" | "off";
+  /** Why a miss was one, e.g. "the setup script changed". */
+  missReason?: string;
+  /** On a hit: how old the resumed environment was. */
+  cacheAgeMs?: number;
+  /** What the environment phase did, in order, with durations (some overlap the checkout). */
+  steps: Array<{ name: string; ms: number }>;
+  /** The end of the setup or maintenance script's output, redacted. */
+  logTail?: string;
+}
 
 /** Everything the status comment shows; rendering is a pure function of this. */
 export interface TaskStatus {
@@ -25,7 +41,14 @@ export interface TaskStatus {
   pullRequest?: { number: number; url: string };
   /** The agent's final message: the PR summary when succeeded, the answer when answered. */
   summary?: string;
-  failure?: { phase: PhaseName | "queue"; message: string; logTail?: string };
+  /** phase "worker": the worker running the task stopped (killed, crashed) and the task was not run again. */
+  failure?: { phase: PhaseName | "queue" | "worker"; message: string; logTail?: string };
+  /** A follow-up adds a commit to this existing pull request instead of opening one. */
+  followUp?: { number: number; url: string; branch: string };
+  /** The commit a follow-up pushed. */
+  commitSha?: string;
+  cancelledBy?: string;
+  environment?: EnvironmentReport;
   /** Extra facts for the maintainer, e.g. what automatic setup detected. */
   notes?: string[];
 }

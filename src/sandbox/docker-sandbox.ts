@@ -5,12 +5,18 @@ import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { pack } from "tar-fs";
 import { execInContainer } from "./exec-in-container.js";
+import type { DiskWatch } from "./disk-cap.js";
+import { ignoringStatus } from "./ignoring-status.js";
+import { removeSandboxResources } from "./remove-sandbox-resources.js";
+import { createHardenedContainer, type SandboxHardening } from "./sandbox-hardening.js";
+import { SandboxNetwork } from "./sandbox-network.js";
 import {
   MANAGED_LABEL,
   TASK_LABEL,
   type CreateSandboxOptions,
   type ExecRequest,
   type ExecResult,
+  type NetworkAccess,
   type Sandbox,
   type SandboxFactory,
 } from "./types.js";
@@ -80,24 +86,31 @@ async function installCaBundle(sandbox: Sandbox, caBundle: CaBundle): Promise<vo
   }
 }
 
-export function createDockerSandboxFactory(deps: { docker: Docker; log: Logger }): SandboxFactory {
-  return { create: (options) => createDockerSandbox(deps.docker, deps.log, options) };
+export function createDockerSandboxFactory(deps: { docker: Docker; log: Logger; hardening?: SandboxHardening }): SandboxFactory {
+  return { create: (options) => createDockerSandbox(deps.docker, deps.log, options, deps.hardening ?? {}) };
 }
 
-async function createDockerSandbox(docker: Docker, log: Logger, options: CreateSandboxOptions): Promise<Sandbox> {
+async function createDockerSandbox(
+  docker: Docker,
+  log: Logger,
+  options: CreateSandboxOptions,
+  hardening: SandboxHardening,
+): Promise<Sandbox> {
   if (!TASK_ID_PATTERN.test(options.taskId)) throw new InvalidTaskIdError(options.taskId);
   const name = `taskbox-${options.taskId}`;
   // Taskbox's labels come last so that no caller can hide a sandbox from the orphan sweep.
-  const labels = { ...options.labels, [MANAGED_LABEL]: "true", [TASK_LABEL]: options.taskId };
+  const labels = { ...options.labels, ...hardening.labels, [MANAGED_LABEL]: "true", [TASK_LABEL]: options.taskId };
   // Read before anything exists, so a missing file fails without leaving a container behind.
   const caBundle = options.caBundlePath === undefined ? undefined : await readCaBundle(options.caBundlePath);
+  // Only one attempt of a task runs at a time, so a sandbox under this name is a leftover of an attempt that crashed.
+  await removeSandboxResources(docker, { containers: [name], networks: [name] });
 
   const network = options.network
     ? await docker.createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true, Labels: labels })
     : undefined;
   let sandbox: DockerSandbox | undefined;
   try {
-    const container = await docker.createContainer({
+    const { container, diskWatch } = await createHardenedContainer(docker, hardening, log.child({ taskId: options.taskId }), {
       name,
       Image: options.image,
       Cmd: ["sleep", "infinity"],
@@ -105,7 +118,8 @@ async function createDockerSandbox(docker: Docker, log: Logger, options: CreateS
       WorkingDir: WORKSPACE,
       Labels: labels,
       HostConfig: {
-        NetworkMode: network ? name : "none",
+        // Not "none": a container in that mode can never join a network, and a later phase may need one.
+        NetworkMode: network ? name : "bridge",
         CapDrop: ["ALL"],
         SecurityOpt: ["no-new-privileges"],
         // docker-init reaps the zombies that killed commands leave behind.
@@ -119,11 +133,19 @@ async function createDockerSandbox(docker: Docker, log: Logger, options: CreateS
     });
     sandbox = new DockerSandbox({
       container,
-      network: network && { handle: network, name },
+      docker,
+      network: { ownName: name, labels, own: network },
       execEnv: caBundle ? CA_ENV : {},
+      diskWatch,
       log: log.child({ taskId: options.taskId, containerId: container.id }),
     });
-    await container.start();
+    // Before start, so the container never has an interface besides loopback.
+    if (!network) await docker.getNetwork("bridge").disconnect({ Container: container.id });
+    // A container accepts files before it runs, so the copy overlaps the start.
+    const copied = options.workspace?.().then((dir) => sandbox!.copyIn(dir));
+    const [started, copy] = await Promise.allSettled([container.start(), copied]);
+    if (started.status === "rejected") throw started.reason;
+    if (copy.status === "rejected") throw copy.reason;
     if (caBundle) await installCaBundle(sandbox, caBundle);
   } catch (error) {
     const cleanup = sandbox ? sandbox.remove() : network?.remove();
@@ -139,29 +161,43 @@ async function createDockerSandbox(docker: Docker, log: Logger, options: CreateS
 class DockerSandbox implements Sandbox {
   readonly containerId: string;
   readonly #container: Docker.Container;
-  #network: { handle: Docker.Network; name: string } | undefined;
+  readonly #network: SandboxNetwork;
   readonly #execEnv: Record<string, string>;
+  readonly #diskWatch: DiskWatch | undefined;
   readonly #log: Logger;
 
   constructor(parts: {
     container: Docker.Container;
-    network: { handle: Docker.Network; name: string } | undefined;
+    docker: Docker;
+    network: { ownName: string; labels: Record<string, string>; own: Docker.Network | undefined };
     execEnv: Record<string, string>;
+    diskWatch?: DiskWatch;
     log: Logger;
   }) {
     this.containerId = parts.container.id;
     this.#container = parts.container;
-    this.#network = parts.network;
     this.#execEnv = parts.execEnv;
+    this.#diskWatch = parts.diskWatch;
     this.#log = parts.log;
+    this.#network = new SandboxNetwork({
+      ...parts.network,
+      docker: parts.docker,
+      containerId: parts.container.id,
+      root: (command, env) => this.exec({ command, env, ...MAINTENANCE_EXEC }),
+      log: parts.log,
+    });
   }
 
   get networkName(): string | undefined {
-    return this.#network?.name;
+    return this.#network.name;
   }
 
-  exec(request: ExecRequest): Promise<ExecResult> {
-    return execInContainer(this.#container, request, this.#execEnv);
+  async exec(request: ExecRequest): Promise<ExecResult> {
+    // A sandbox stopped for its disk use fails every command with that reason, including the one that was running.
+    this.#diskWatch?.throwIfExceeded();
+    const result = await execInContainer(this.#container, request, { ...this.#execEnv, ...this.#network.execEnv });
+    this.#diskWatch?.throwIfExceeded();
+    return result;
   }
 
   async copyIn(hostDir: string): Promise<void> {
@@ -170,55 +206,31 @@ class DockerSandbox implements Sandbox {
     await this.#container.putArchive(archive as unknown as NodeJS.ReadableStream, { path: WORKSPACE });
   }
 
-  async disconnectNetwork(): Promise<void> {
-    if (!this.#network) return;
-    await this.#removeNetwork();
-    await this.#dropResolver();
-    this.#log.info("sandbox network disconnected");
+  disconnectNetwork(): Promise<void> {
+    return this.#network.set({ mode: "off" });
   }
 
-  /**
-   * Without its network, Docker's embedded resolver at 127.0.0.11 stops answering and every name lookup
-   * hangs until it times out (20 s for getent). An empty resolv.conf makes lookups fail at once instead.
-   */
-  async #dropResolver(): Promise<void> {
-    const result = await this.exec({
-      command: "printf '# Taskbox: the network is cut, so there is no resolver\\n' > /etc/resolv.conf",
-      ...MAINTENANCE_EXEC,
-    });
-    if (result.exitCode !== 0) {
-      const output = result.output.toString("utf8");
-      this.#log.warn({ exitCode: result.exitCode, output }, "could not empty resolv.conf; lookups will time out, not fail");
-    }
+  setNetwork(access: NetworkAccess): Promise<void> {
+    return this.#network.set(access);
+  }
+
+  async snapshot(options: { tag: string; labels: Record<string, string> }): Promise<string> {
+    const colon = options.tag.lastIndexOf(":");
+    // Labels go in the body, the config the image gets (Docker keeps the container's other labels), so no Dockerfile
+    // quoting is involved; pausing keeps running processes from changing files halfway through.
+    const image = (await this.#container.commit({
+      _query: { container: this.containerId, repo: options.tag.slice(0, colon), tag: options.tag.slice(colon + 1), pause: true },
+      _body: { Labels: options.labels },
+    })) as { Id: string };
+    this.#log.info({ imageId: image.Id, tag: options.tag }, "sandbox committed to an image");
+    return image.Id;
   }
 
   async remove(): Promise<void> {
+    this.#diskWatch?.stop();
     // 409: another call is already removing it.
     await ignoringStatus(this.#container.remove({ force: true, v: true }), [404, 409]);
-    await this.#removeNetwork();
+    await this.#network.release();
     this.#log.info("sandbox removed");
-  }
-
-  /** Docker refuses to remove a network with endpoints, so whatever is still attached to the task's network goes first. */
-  async #removeNetwork(): Promise<void> {
-    const network = this.#network?.handle;
-    if (!network) return;
-    const info: Docker.NetworkInspectInfo | undefined = await ignoringStatus(network.inspect(), [404]);
-    for (const containerId of Object.keys(info?.Containers ?? {})) {
-      await ignoringStatus(network.disconnect({ Container: containerId, Force: true }), [404]);
-    }
-    if (info) await ignoringStatus(network.remove(), [404]);
-    this.#network = undefined;
-  }
-}
-
-/** Resolves undefined instead of failing when Docker answers with one of statusCodes (gone, already going). */
-async function ignoringStatus<T>(operation: Promise<T>, statusCodes: number[]): Promise<T | undefined> {
-  try {
-    return await operation;
-  } catch (error) {
-    const statusCode = (error as { statusCode?: unknown }).statusCode;
-    if (typeof statusCode === "number" && statusCodes.includes(statusCode)) return undefined;
-    throw error;
   }
 }

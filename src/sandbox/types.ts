@@ -12,12 +12,17 @@ export interface CreateSandboxOptions {
   labels?: Record<string, string>;
   limits: SandboxLimits;
   /**
-   * true: starts attached to its own per-task bridge network (outbound access) until disconnectNetwork();
-   * false: loopback only from the start.
+   * true: starts attached to its own per-task bridge network (outbound access);
+   * false: loopback only from the start. Either way setNetwork() switches it later.
    */
   network: boolean;
   /** Host PEM file of extra CA certificates the sandbox must trust. */
   caBundlePath?: string;
+  /**
+   * A host directory to copy into /workspace (as copyIn does) while the container starts; called once the container
+   * exists, so the caller may still be preparing the directory.
+   */
+  workspace?: () => Promise<string>;
 }
 
 export interface ExecRequest {
@@ -50,9 +55,23 @@ export interface Sandbox {
   copyIn(hostDir: string): Promise<void>;
   /** Afterwards only loopback: no DNS, no route. Removes the per-task network; idempotent. */
   disconnectNetwork(): Promise<void>;
+  /** Switches the sandbox's network for the next phase; `off` is disconnectNetwork(). Idempotent. */
+  setNetwork(access: NetworkAccess): Promise<void>;
+  /**
+   * Commits the container's filesystem to a new image carrying `labels` and tagged `tag`, and returns its id. Only the
+   * root filesystem is kept (no volumes, no processes); a sandbox created from the image starts where this one is.
+   */
+  snapshot(options: { tag: string; labels: Record<string, string> }): Promise<string>;
   /** Force-removes the container (and network if any); idempotent, never throws when already gone. */
   remove(): Promise<void>;
 }
+
+/**
+ * A phase's network. off: loopback only, no DNS. open: the sandbox's own bridge network, ordinary outbound access.
+ * limited: an internal network with no route out, whose only way out is the egress proxy at proxyUrl; every exec
+ * gets HTTP_PROXY/HTTPS_PROXY/NO_PROXY (both cases), and names do not resolve inside the sandbox.
+ */
+export type NetworkAccess = { mode: "off" } | { mode: "open" } | { mode: "limited"; networkName: string; proxyUrl: string };
 
 export interface SandboxFactory {
   create(options: CreateSandboxOptions): Promise<Sandbox>;

@@ -1,18 +1,23 @@
-import { buildSystemPrompt, buildTaskPrompt } from "../agent/prompt.js";
+import { collectAgentsMd, renderAgentsMd } from "../agent/agents-md.js";
+import { buildSystemPrompt } from "../agent/prompt.js";
 import { ModelApiError, runAgent } from "../agent/run-agent.js";
 import { collectDiff, DiffTooLargeError } from "../sandbox/collect-diff.js";
+import { execReclaimingProcesses } from "../sandbox/stop-stray-processes.js";
 import type { Sandbox } from "../sandbox/types.js";
 import type { TaskScope } from "./run-task.js";
 import { TaskFailure } from "./task-failure.js";
+import { startAgentNetwork } from "./agent-network.js";
+import { buildTaskPromptFor } from "./follow-up-prompt.js";
 
 const WORKSPACE = "/workspace";
 const COMMAND_OUTPUT_BYTES = 1024 * 1024;
 const MAX_PATCH_BYTES = 20 * 1024 * 1024;
 
-/** Runs the agent in the offline sandbox and returns its change as a binary-safe patch (empty: no change). */
+/** Runs the agent in the sandbox, on the network `internet.agent` allows, and returns its change as a binary-safe patch (empty: no change). */
 export async function runAgentPhase(scope: TaskScope, sandbox: Sandbox, baseSha: string): Promise<Buffer> {
   const { job, deps, status, updater, redactor } = scope;
   const { agent, environment, limits } = job.config;
+  await sandbox.setNetwork(await startAgentNetwork(scope)); // internet.agent
   status.state = "running";
   updater.update(status);
 
@@ -21,17 +26,14 @@ export async function runAgentPhase(scope: TaskScope, sandbox: Sandbox, baseSha:
     result = await runAgent({
       client: deps.model,
       model: agent.model,
-      systemPrompt: buildSystemPrompt({ workspace: WORKSPACE, internet: "off" }),
-      taskPrompt: buildTaskPrompt({
-        repository: `${job.owner}/${job.repo}`,
-        request: job.request,
-        requestedBy: job.requestedBy,
-        issue: job.issue,
-      }),
+      systemPrompt: buildSystemPrompt({ workspace: WORKSPACE, internet: job.config.internet.agent }),
+      taskPrompt: [buildTaskPromptFor(job, scope.followUp), renderAgentsMd(await collectAgentsMd(scope.checkoutDir))]
+        .filter(Boolean)
+        .join("\n\n"),
       maxTurns: agent.maxTurns,
       maxTokens: agent.maxTokens,
       shell: (command) =>
-        sandbox.exec({ command, env: environment.env, timeoutMs: limits.commandTimeoutMs, maxOutputBytes: COMMAND_OUTPUT_BYTES }),
+        execReclaimingProcesses(sandbox, { command, env: environment.env, timeoutMs: limits.commandTimeoutMs, maxOutputBytes: COMMAND_OUTPUT_BYTES }),
       redact: (text) => redactor.redact(text),
       onProgress: (progress) => {
         status.turn = progress.turn;

@@ -12,15 +12,21 @@ import type { TaskJobData } from "../queue/task-job.js";
 import { createRedactor, type Redactor } from "../report/redact.js";
 import { createStatusUpdater, type StatusUpdater } from "../report/status-updater.js";
 import type { PhaseName, TaskStatus } from "../report/task-status.js";
+import type { EnvironmentCache } from "../sandbox/environment-cache.js";
 import type { SandboxFactory, SandboxLimits } from "../sandbox/types.js";
-import { prepareEnvironment } from "./prepare-environment.js";
+import type { EgressProxyFactory } from "../sandbox/egress-proxy.js";
+import { beginEnvironment, prepareEnvironment } from "./prepare-environment.js";
 import { runAgentPhase } from "./agent-phase.js";
 import { publishPhase } from "./publish-phase.js";
 import { TaskFailure } from "./task-failure.js";
+import { describeSandboxFailure } from "../sandbox/sandbox-failure.js";
+import { cancellationOf } from "./task-cancelled.js";
+import { resolveCheckoutRef, type PullTarget } from "./resolve-follow-up.js";
 
 export interface InstallationAccess {
   octokit: ProbotOctokit;
-  token: string;
+  /** A new installation token for git over HTTPS (tokens expire after an hour, so long tasks mint again). */
+  mintToken(): Promise<string>;
 }
 
 export interface TaskSettings {
@@ -36,6 +42,9 @@ export interface TaskDeps {
   installation(installationId: number): Promise<InstallationAccess>;
   botAuthor: BotAuthorLookup;
   sandboxes: SandboxFactory;
+  /** The egress proxies of `internet.agent: limited`. */
+  egressProxies: EgressProxyFactory;
+  environmentCache: EnvironmentCache;
   model: OpenAI;
   loadSecrets(): Promise<SecretsStore>;
   settings: TaskSettings;
@@ -47,12 +56,17 @@ export interface TaskScope {
   job: TaskJobData;
   deps: TaskDeps;
   octokit: ProbotOctokit;
+  /** The token minted at the start of the task, for the checkout. */
   token: string;
+  /** Mints a token now (e.g. for the push at the end of a long task); every minted token is redacted. */
+  freshToken(): Promise<string>;
   status: TaskStatus;
   updater: StatusUpdater;
   redactor: Redactor;
   signal: AbortSignal;
   checkoutDir: string;
+  /** Set by the checkout phase when the task adds a commit to an existing pull request. */
+  followUp?: PullTarget;
   log: Logger;
   /** Registers cleanup that runs when the task ends, however it ends (last registered runs first). */
   defer(cleanup: () => Promise<void>): void;
@@ -72,19 +86,30 @@ function failureOf(error: unknown, phase: PhaseName, deadline: AbortSignal, time
     return new TaskFailure(phase, `the task ran out of time (limits.task_timeout: ${formatDuration(timeoutMs)})`);
   }
   if (error instanceof TaskFailure) return error;
+  const sandboxFailure = describeSandboxFailure(error);
+  if (sandboxFailure) return new TaskFailure(phase, sandboxFailure);
   const message = error instanceof Error ? error.message : String(error);
   const stderrTail = (error as { stderrTail?: unknown }).stderrTail;
   return new TaskFailure(phase, message, typeof stderrTail === "string" ? stderrTail : undefined);
 }
 
+/** Runs once the task has ended, before its status comment is finalised; its errors are logged, never thrown. */
+export type TaskEndHook = (status: TaskStatus, end: { octokit: ProbotOctokit; redact(text: string): string }) => Promise<void>;
+
 /**
  * Runs one task from checkout to pull request. Every path ends with the status comment in a final state and
  * the sandbox and checkout removed; the returned status is what the comment shows.
  */
-export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSignal): Promise<TaskStatus> {
+export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSignal, onEnd?: TaskEndHook): Promise<TaskStatus> {
   const log = deps.log.child({ taskId: job.taskId, repo: `${job.owner}/${job.repo}` });
-  const { octokit, token } = await deps.installation(job.installationId);
-  let redactor = createRedactor([token]);
+  const { octokit, mintToken } = await deps.installation(job.installationId);
+  const redactor = createRedactor([]);
+  const freshToken = async () => {
+    const minted = await mintToken();
+    redactor.add(minted);
+    return minted;
+  };
+  const token = await freshToken();
   const status: TaskStatus = { taskId: job.taskId, state: "preparing", requestedBy: job.requestedBy, timings: {} };
   const updater = createStatusUpdater({
     publish: async (body) => {
@@ -106,21 +131,27 @@ export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSi
   try {
     const secrets = resolveSecrets(await deps.loadSecrets(), `${job.owner}/${job.repo}`, job.config.environment.secrets);
     if (!secrets.ok) throw new TaskFailure("setup", secrets.error);
-    redactor = createRedactor([token, ...Object.values(secrets.values)]);
+    for (const value of Object.values(secrets.values)) redactor.add(value);
     const defer = (cleanup: () => Promise<void>) => void cleanups.unshift(cleanup);
-    const scope: TaskScope = { job, deps, octokit, token, status, updater, redactor, signal: taskSignal, checkoutDir, log, defer };
+    const scope: TaskScope = { job, deps, octokit, token, freshToken, status, updater, redactor, signal: taskSignal, checkoutDir, log, defer };
 
-    const baseSha = await timed(status, "checkout", () =>
+    taskSignal.throwIfAborted(); // cancelled while queued
+    const environment = beginEnvironment(scope, secrets.values); // overlaps the checkout
+    const baseSha = await timed(status, "checkout", async () =>
       checkoutRef({
         dir: checkoutDir,
         remoteUrl: repositoryRemoteUrl({ owner: job.owner, repo: job.repo, gheHost: deps.settings.gheHost, gheProtocol: deps.settings.gheProtocol }),
         token,
-        ref: job.defaultBranch,
+        ref: await resolveCheckoutRef(scope),
       }).then((checkout) => checkout.sha),
     );
     phase = "setup";
-    const sandbox = await timed(status, "setup", () => prepareEnvironment(scope, secrets.values));
+    const sandbox = await timed(status, "setup", () => prepareEnvironment(environment));
     taskSignal.throwIfAborted();
+    if (job.kind === "env-check") {
+      status.state = "ready";
+      return status;
+    }
 
     phase = "agent";
     const patch = await timed(status, "agent", () => runAgentPhase(scope, sandbox, baseSha));
@@ -128,10 +159,18 @@ export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSi
       status.state = "answered";
       return status;
     }
+    taskSignal.throwIfAborted(); // a cancel that came in while the diff was collected still stops the push
     phase = "publish";
     await timed(status, "publish", () => publishPhase(scope, patch));
     return status;
   } catch (error) {
+    const cancelled = cancellationOf(taskSignal);
+    if (cancelled) {
+      log.info({ phase, by: cancelled.by }, "task cancelled");
+      status.state = "cancelled";
+      status.cancelledBy = cancelled.by;
+      return status;
+    }
     const failure = failureOf(error, phase, deadline, timeoutMs);
     log.warn({ phase: failure.phase, reason: redactor.redact(failure.message) }, "task failed");
     status.state = "failed";
@@ -142,6 +181,9 @@ export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSi
       await cleanup().catch((error: unknown) => log.error({ err: error }, "task cleanup failed"));
     }
     await rm(checkoutDir, { recursive: true, force: true });
+    await onEnd?.(status, { octokit, redact: (text) => redactor.redact(text) }).catch((error: unknown) =>
+      log.error({ err: error }, "task end hook failed"),
+    );
     await updater.finish(status);
   }
 }

@@ -1,53 +1,67 @@
-import { renderPermissionRefusal, renderUsage } from "../report/render-replies.js";
-import { DEFAULT_COMMAND, parseCommand } from "./parse-command.js";
+import { loadRepoConfig } from "../config/load-repo-config.js";
+import { renderConfigError, renderPermissionRefusal, renderUsage } from "../report/render-replies.js";
+import { pullRequestRefusal } from "./check-pull-request.js";
+import { commentTaskRequest } from "./comment-thread.js";
+import { DEFAULT_COMMAND, mayBeCommand, parseCommand } from "./parse-command.js";
 import { canStartTasks, getRepositoryRole } from "./permissions.js";
+import { renderUnknownCommand } from "./render-lifecycle.js";
 import { startTask } from "./start-task.js";
 import { SUBCOMMANDS, type CommentContext } from "./subcommands.js";
 import type { WebDeps } from "./web-deps.js";
 
-/** Guards and authorizes a command comment, then hands it on; all real work happens in the worker. */
+/**
+ * Guards and authorizes a command comment on an issue or pull request, then hands it on; all real work happens in
+ * the worker. The command word comes from the repository's config (`triggers.command`); while the config is
+ * invalid, the default word is recognised so that the reply can say what is wrong.
+ */
 export async function handleIssueComment(context: CommentContext, deps: WebDeps): Promise<void> {
-  const { comment, issue, repository, installation } = context.payload;
+  const { comment, issue, repository } = context.payload;
   const log = context.log.child({ repo: repository.full_name, issue: issue.number, commentId: comment.id });
   // Bots never start tasks: this includes Taskbox's own comments, which quote the command.
   if (context.isBot || !comment.user || comment.user.type === "Bot") return;
+  if (!mayBeCommand(comment.body)) return;
 
-  const command = parseCommand(comment.body, DEFAULT_COMMAND, Object.keys(SUBCOMMANDS));
-  if (command.kind === "none") return;
+  const config = await loadRepoConfig(context, deps.configDefaults);
+  const command = config.ok ? config.config.triggers.command : DEFAULT_COMMAND;
+  const parsed = parseCommand(comment.body, command, Object.keys(SUBCOMMANDS));
+  if (parsed.kind === "none") return;
 
   const login = comment.user.login;
+  const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
   const role = await getRepositoryRole(context.octokit, context.repo(), login);
   if (!canStartTasks(role)) {
     log.info({ login, role }, "refused a command from a user without write access");
-    await context.octokit.rest.issues.createComment(context.issue({ body: renderPermissionRefusal({ login, permission: role }) }));
+    await reply(renderPermissionRefusal({ login, permission: role }));
     return;
   }
-  switch (command.kind) {
+  switch (parsed.kind) {
     case "usage":
-      await context.octokit.rest.issues.createComment(context.issue({ body: renderUsage(DEFAULT_COMMAND) }));
+      await reply(renderUsage(command));
+      return;
+    case "unknown":
+      await reply(renderUnknownCommand(command, parsed.word, Object.keys(SUBCOMMANDS)));
       return;
     case "subcommand":
-      await SUBCOMMANDS[command.name]!(context, deps, { login });
+      await SUBCOMMANDS[parsed.name]!(context, deps, { login, command, config, log });
       return;
     case "task":
       break;
   }
-  if (issue.pull_request) {
-    await context.octokit.rest.issues.createComment(
-      context.issue({ body: `@${login}, Taskbox tasks start from issues for now; follow-ups on pull requests are not supported yet.` }),
-    );
+  if (!config.ok) {
+    await reply(renderConfigError({ error: config.error }));
     return;
   }
-  if (!installation) throw new Error("issue_comment event without an installation: is this a GitHub App webhook?");
-  await startTask({ octokit: context.octokit, configSource: context, log }, deps, {
-    deliveryId: context.id,
-    installationId: installation.id,
-    owner: repository.owner.login,
-    repo: repository.name,
-    defaultBranch: repository.default_branch,
-    issue: { number: issue.number, title: issue.title, body: issue.body, author: issue.user.login },
-    requestedBy: login,
-    request: command.request,
-    commentId: comment.id,
-  });
+  if (issue.pull_request) {
+    const refusal = await pullRequestRefusal(context.octokit, context.repo({ number: issue.number }), login);
+    if (refusal) {
+      log.info({ login }, "refused a task on a pull request Taskbox cannot push to");
+      await reply(refusal);
+      return;
+    }
+  }
+  await startTask(
+    { octokit: context.octokit, log },
+    deps,
+    commentTaskRequest(context, { trigger: { kind: "comment" }, request: parsed.request, config: config.config }),
+  );
 }

@@ -1,14 +1,22 @@
 import type { Logger } from "pino";
 import type { ProbotOctokit } from "probot";
-import { loadRepoConfig, type ConfigSource } from "../config/load-repo-config.js";
+import type { RepoConfig } from "../config/schema.js";
 import { resolveSecrets } from "../config/secrets.js";
 import { enqueueTask, isTaskQueued } from "../queue/task-queue.js";
-import { taskIdForDelivery } from "../queue/task-job.js";
+import { taskIdForDelivery, type TaskContext, type TaskJobData, type TaskTrigger, type ThreadKind } from "../queue/task-job.js";
+import type { TaskRecord } from "../queue/task-record.js";
 import { renderConfigError } from "../report/render-replies.js";
 import { renderStatus } from "../report/render-status.js";
 import type { TaskStatus } from "../report/task-status.js";
 import { canStartTasks, getRepositoryRole } from "./permissions.js";
+import { renderQueuedBehind } from "./render-lifecycle.js";
 import type { WebDeps } from "./web-deps.js";
+import { checkRequest } from "./check-request.js";
+import { QueueUnavailableError, usingQueue } from "./queue-unavailable.js";
+import { renderRateLimited } from "./rate-limit.js";
+import { postStatusComment } from "./status-comment.js";
+
+const DEFAULT_MAX_REQUEST_CHARS = 20_000;
 
 /** A request to run a task, already authorized: the requester has write access. */
 export interface TaskRequest {
@@ -17,39 +25,50 @@ export interface TaskRequest {
   owner: string;
   repo: string;
   defaultBranch: string;
+  /** The issue or pull request the task belongs to. */
   issue: { number: number; title: string; body: string | null; author: string };
+  thread: ThreadKind;
+  trigger: TaskTrigger;
   requestedBy: string;
   request: string;
+  context?: TaskContext;
+  /** `env-check`: prepare the environment and report, without an agent (`/taskbox env`). */
+  kind?: TaskJobData["kind"];
   /** The comment that asked, acknowledged with 👀. */
-  commentId: number;
+  commentId?: number;
+  /** The repository's configuration, already loaded and valid. */
+  config: RepoConfig;
 }
 
 export interface StartTaskContext {
   octokit: ProbotOctokit;
-  /** Probot's context: reads .github/taskbox.yml from the default branch, with _extends. */
-  configSource: ConfigSource;
   log: Logger;
 }
 
-/** Validates the repository's config and queues the task, with one status comment the worker keeps up to date. */
+/**
+ * Queues the task with one status comment the worker keeps up to date, and records it on its thread: a task on a
+ * thread with an unfinished task waits for it, and its status comment says so.
+ */
 export async function startTask(ctx: StartTaskContext, deps: WebDeps, request: TaskRequest): Promise<void> {
   const { octokit, log } = ctx;
-  const { owner, repo } = request;
+  const { owner, repo, config } = request;
   const reply = (body: string) => octokit.rest.issues.createComment({ owner, repo, issue_number: request.issue.number, body });
 
   const taskId = taskIdForDelivery(request.deliveryId);
-  if (await isTaskQueued(deps.queue, taskId)) {
+  if (await usingQueue(() => isTaskQueued(deps.queue, taskId))) {
     log.info({ taskId }, "ignoring a redelivered webhook: its task exists");
     return;
   }
-  await octokit.rest.reactions.createForIssueComment({ owner, repo, comment_id: request.commentId, content: "eyes" });
-
-  const loaded = await loadRepoConfig(ctx.configSource, deps.configDefaults);
-  if (!loaded.ok) {
-    await reply(renderConfigError({ error: loaded.error }));
+  const checked = checkRequest(request.request, { maxChars: deps.maxRequestChars ?? DEFAULT_MAX_REQUEST_CHARS, login: request.requestedBy });
+  if (!checked.ok) {
+    await reply(checked.reply);
     return;
   }
-  const secrets = resolveSecrets(await deps.loadSecrets(), `${owner}/${repo}`, loaded.config.environment.secrets);
+  request = { ...request, request: checked.request };
+  if (request.commentId !== undefined) {
+    await octokit.rest.reactions.createForIssueComment({ owner, repo, comment_id: request.commentId, content: "eyes" });
+  }
+  const secrets = resolveSecrets(await deps.loadSecrets(), `${owner}/${repo}`, config.environment.secrets);
   if (!secrets.ok) {
     await reply(renderConfigError({ error: secrets.error }));
     return;
@@ -58,9 +77,43 @@ export async function startTask(ctx: StartTaskContext, deps: WebDeps, request: T
   const { author } = request.issue;
   const authorTrusted =
     author === request.requestedBy || canStartTasks(await getRepositoryRole(octokit, { owner, repo }, author));
-  const queued: TaskStatus = { taskId, state: "queued", requestedBy: request.requestedBy, timings: {} };
-  const statusComment = await reply(renderStatus(queued));
+  const thread = { repository: `${owner}/${repo}`, number: request.issue.number };
+  const ahead = await usingQueue(() => deps.board.line(thread));
+  if (deps.rateLimiter) {
+    const start = { taskId, installationId: request.installationId, login: request.requestedBy };
+    const decision = await usingQueue(() => deps.rateLimiter!.tryStart(start));
+    if (!decision.allowed) {
+      log.info({ taskId, scope: decision.scope }, "refused a task start over the rate limit");
+      await reply(renderRateLimited(decision, request.requestedBy));
+      return;
+    }
+  }
+  const queued: TaskStatus = {
+    taskId,
+    state: "queued",
+    requestedBy: request.requestedBy,
+    timings: {},
+    notes: ahead.length > 0 ? [renderQueuedBehind(ahead, request.thread)] : undefined,
+  };
+  const statusComment = await postStatusComment(octokit, { owner, repo, issueNumber: request.issue.number, taskId }, renderStatus(queued));
+  const enqueuedAt = Date.now();
+  const record: TaskRecord = {
+    taskId,
+    repository: thread.repository,
+    thread: { kind: request.thread, number: request.issue.number },
+    trigger: request.trigger.kind,
+    request: request.request,
+    context: request.context,
+    requestedBy: request.requestedBy,
+    retryOf: request.trigger.kind === "retry" ? request.trigger.retryOf : undefined,
+    state: "queued",
+    createdAt: enqueuedAt,
+    statusCommentId: statusComment.id,
+    statusCommentUrl: statusComment.html_url,
+  };
   try {
+    // In the line before the job exists, so that no worker can run it out of turn.
+    await deps.board.add(record);
     await enqueueTask(deps.queue, {
       taskId,
       deliveryId: request.deliveryId,
@@ -70,22 +123,34 @@ export async function startTask(ctx: StartTaskContext, deps: WebDeps, request: T
       defaultBranch: request.defaultBranch,
       issue: { ...request.issue, authorTrusted },
       commentId: request.commentId,
-      statusCommentId: statusComment.data.id,
+      statusCommentId: statusComment.id,
       requestedBy: request.requestedBy,
       request: request.request,
-      config: loaded.config,
-      enqueuedAt: Date.now(),
+      config,
+      enqueuedAt,
+      thread: request.thread,
+      trigger: request.trigger,
+      context: request.context,
+      kind: request.kind,
     });
   } catch (error) {
     // Never leave a comment that says "Queued" for a task that does not exist.
-    const failure = { phase: "queue" as const, message: "Taskbox could not queue the task (its queue is unavailable); try again later." };
+    const failure = {
+      phase: "queue" as const,
+      message:
+        "Taskbox could not queue the task because its queue is unavailable. It picks this request up again once the " +
+        "queue is back; if nothing happens within a few minutes, comment again.",
+    };
     await octokit.rest.issues.updateComment({
       owner,
       repo,
-      comment_id: statusComment.data.id,
-      body: renderStatus({ ...queued, state: "failed", failure }),
+      comment_id: statusComment.id,
+      body: renderStatus({ ...queued, notes: undefined, state: "failed", failure }),
     });
-    throw error;
+    await deps.board.leave(thread, taskId).catch(() => undefined);
+    await deps.board.update(taskId, { state: "failed", failure, finishedAt: Date.now() }).catch(() => undefined);
+    // A 503, so that the delivery counts as failed and is redelivered (recover-deliveries.ts) to this same comment.
+    throw new QueueUnavailableError(error);
   }
-  log.info({ taskId }, "task queued");
+  log.info({ taskId, ahead: ahead.length }, "task queued");
 }

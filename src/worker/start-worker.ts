@@ -1,9 +1,14 @@
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { createTaskJobProcessor } from "../queue/process-task-job.js";
+import { createRunningTasks, listenForCancels } from "../queue/running-tasks.js";
+import { createTaskBoard } from "../queue/task-board.js";
 import { TASK_QUEUE_NAME, type TaskJobData } from "../queue/task-job.js";
+import { createTaskQueue } from "../queue/task-queue.js";
 import type { TaskState } from "../report/task-status.js";
-import { runTask, type TaskDeps } from "../task/run-task.js";
+import type { TaskDeps } from "../task/run-task.js";
+import { finishAbandonedTask, isStalledTooOften } from "./finish-abandoned-task.js";
 
 export interface TaskJobResult {
   state: TaskState;
@@ -16,17 +21,57 @@ export function startTaskWorker(options: {
   concurrency: number;
   deps: TaskDeps;
   log: Logger;
+  /** Tasks of one repository that may run at once across all workers (TASKBOX_REPO_CONCURRENCY). */
+  repositoryConcurrency?: number;
+  /**
+   * When a job whose worker died (no lock renewal for lockDurationMs) is noticed (every stalledIntervalMs), and how
+   * often such a job is run again before it fails (TASKBOX_LOCK_DURATION_MS, _STALLED_INTERVAL_MS, _MAX_STALLED_COUNT).
+   */
+  stalledJobs?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
 }): Worker<TaskJobData, TaskJobResult> {
   const { deps, log } = options;
+  const board = createTaskBoard(options.connection, options.prefix);
+  const queue = createTaskQueue(options.connection, options.prefix);
+  const running = createRunningTasks();
+  const processJob = createTaskJobProcessor({
+    board,
+    queue,
+    deps,
+    running,
+    repositoryConcurrency: options.repositoryConcurrency ?? 1,
+    log,
+  });
+  const stopCancels = listenForCancels({ subscriber: options.connection.duplicate(), channel: board.cancelChannel, running, log });
   const worker = new Worker<TaskJobData, TaskJobResult>(
     TASK_QUEUE_NAME,
-    async (job, _token, signal) => {
-      const status = await runTask(job.data, deps, signal);
+    async (job, token, signal) => {
+      const status = await processJob(job, token, signal);
       return { state: status.state, pullRequest: status.pullRequest };
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      ...(options.stalledJobs && {
+        lockDuration: options.stalledJobs.lockDurationMs,
+        stalledInterval: options.stalledJobs.stalledIntervalMs,
+        maxStalledCount: options.stalledJobs.maxStalledCount,
+      }),
+    },
   );
-  worker.on("failed", (job, error) => log.error({ jobId: job?.id, err: error }, "task job failed"));
+  worker.on("failed", (job, error) => {
+    log.error({ jobId: job?.id, err: error }, "task job failed");
+    // A job BullMQ gives up on after its workers died has no attempt left to finish its status comment.
+    if (job && isStalledTooOften(error)) {
+      finishAbandonedTask({ job: job.data, maxStalledCount: worker.opts.maxStalledCount ?? 1, installation: deps.installation, log }).catch(
+        (finishError: unknown) => log.error({ jobId: job.id, err: finishError }, "could not finish the status comment of an abandoned task"),
+      );
+    }
+  });
   worker.on("error", (error) => log.error({ err: error }, "worker error"));
+  worker.on("closed", () => {
+    stopCancels();
+    void queue.close();
+  });
   return worker;
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { runGit } from "../../src/git/run-git.js";
+import { createFakeWebhooks, deliveryRoutes, type FakeWebhooks } from "./fake-deliveries.js";
 
 export interface FakeComment {
   id: number;
@@ -14,8 +15,22 @@ export interface FakeComment {
   user: string;
   /** Every body the comment had, in order; the first is the one it was created with. */
   edits: string[];
+  /** ISO time; defaults to when the fake received it. */
+  createdAt?: string;
 }
-export interface FakePull { number: number; title: string; body: string; head: string; base: string; html_url: string }
+export interface FakePull {
+  number: number; title: string; body: string; head: string; base: string; html_url: string;
+  /** Who opened it; the app's bot when Taskbox did. */
+  user?: string;
+  /** "owner/repo" of the head branch when it is a fork. */
+  headRepo?: string;
+  state?: "open" | "closed";
+}
+/** An unresolved-or-not review thread, as the GraphQL API reports it. */
+export interface FakeReviewThread {
+  pullNumber: number; path: string; line: number | null; isResolved?: boolean; isOutdated?: boolean;
+  comments: { author: string; body: string; createdAt?: string }[];
+}
 export type FakePermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 export interface FakeGitHub {
   url: string;
@@ -27,17 +42,35 @@ export interface FakeGitHub {
   pulls: FakePull[];
   reactions: { commentId: number; content: string }[];
   requests: { method: string; path: string }[];
+  /** Review threads served by the GraphQL API (reviewThreads of a pull request). */
+  reviewThreads: FakeReviewThread[];
+  /** Labels removed with DELETE /repos/:o/:r/issues/:n/labels/:name, in order. */
+  removedLabels: { issueNumber: number; name: string }[];
   /** login → permission on every repository; "none" when absent. */
   permissions: Map<string, FakePermission>;
   /** A bare repository with one commit of `files` on the default branch (main unless given); returns the commit sha. */
   createRepo(owner: string, name: string, files: Record<string, string | Buffer>, options?: { defaultBranch?: string }): Promise<string>;
   readFile(owner: string, name: string, ref: string, path: string): Promise<Buffer | undefined>;
   commitOf(owner: string, name: string, ref: string): Promise<string | undefined>;
+  /** Adds a commit with `files` (written over the branch's tree) to a branch, creating it from `from` if needed; returns its sha. */
+  pushCommit(owner: string, name: string, branch: string, files: Record<string, string>, options?: { from?: string; message?: string }): Promise<string>;
+  /** A pull request as if someone opened it: `head` must exist. */
+  openPull(owner: string, name: string, pull: Omit<FakePull, "number" | "html_url">): FakePull;
+  /** The app's webhook and its deliveries API (GET /app/hook/deliveries, POST .../attempts). */
+  webhooks: FakeWebhooks;
+  /**
+   * The next `times` (default 1) API requests matching method and path first await `before`, then get `status` (and
+   * `json`, `headers`) instead of their own answer; without a status they are answered as usual.
+   */
+  injectFault(fault: FakeFault): void;
   close(): Promise<void>;
 }
+export interface FakeFault {
+  method: string; path: RegExp; status?: number; json?: unknown; headers?: Record<string, string>; times?: number; before?: () => Promise<void>;
+}
 
-interface Reply { status: number; json?: unknown; raw?: Buffer }
-interface RouteRequest { body: any; query: URLSearchParams; accept: string }
+interface Reply { status: number; json?: unknown; raw?: Buffer; headers?: Record<string, string> }
+interface RouteRequest { body: any; query: URLSearchParams; accept: string; authorization: string }
 type Route = (params: string[], request: RouteRequest) => Promise<Reply> | Reply;
 type RepoRoute = (owner: string, repo: string, params: string[], request: RouteRequest) => Promise<Reply> | Reply;
 
@@ -59,15 +92,21 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
   const repos = new Map<string, { defaultBranch: string }>();
   const pullRepo = new Map<number, string>();
   const userIds = new Map<string, number>();
+  const createdAt = new Map<number, string>(); // of the comments the app posts
   let nextId = 1000;
   const repoDir = (owner: string, name: string) => join(root, owner, `${name}.git`);
   const git = async (owner: string, name: string, args: string[], extra: { input?: Buffer; env?: Record<string, string> } = {}) =>
     (await runGit(args, { cwd: repoDir(owner, name), ...extra })).stdout;
 
+  const faults: FakeFault[] = [];
   const fake: FakeGitHub = {
     url: "", host: "", apiUrl: "",
     installationToken: `ghs_fake${Math.random().toString(36).slice(2)}`,
-    comments: [], pulls: [], reactions: [], requests: [], permissions: new Map(),
+    comments: [], pulls: [], reactions: [], requests: [], reviewThreads: [], removedLabels: [], permissions: new Map(),
+    webhooks: createFakeWebhooks(),
+    injectFault(fault) {
+      faults.push({ ...fault, times: fault.times ?? 1 });
+    },
 
     async createRepo(owner, name, files, repoOptions = {}) {
       const defaultBranch = repoOptions.defaultBranch ?? "main";
@@ -96,6 +135,29 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
       const out = await git(owner, name, ["rev-parse", "--verify", "--quiet", `refs/heads/${ref}^{commit}`]).catch(() => undefined);
       return out?.toString().trim();
     },
+    async pushCommit(owner, name, branch, files, commitOptions = {}) {
+      const parent = await fake.commitOf(owner, name, branch) ?? await fake.commitOf(owner, name, commitOptions.from ?? "main");
+      if (!parent) throw new Error(`fake GitHub: no branch ${branch} (or ${commitOptions.from ?? "main"}) in ${owner}/${name}`);
+      const index = { GIT_INDEX_FILE: join(repoDir(owner, name), `push-index-${nextId++}`) };
+      await git(owner, name, ["read-tree", parent], { env: index });
+      for (const [path, content] of Object.entries(files)) {
+        const blob = (await git(owner, name, ["hash-object", "-w", "--stdin"], { input: Buffer.from(content) })).toString().trim();
+        await git(owner, name, ["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`], { env: index });
+      }
+      const tree = (await git(owner, name, ["write-tree"], { env: index })).toString().trim();
+      const message = commitOptions.message ?? "Human commit";
+      const sha = (await git(owner, name, ["commit-tree", tree, "-p", parent, "-m", message], { env: FIXTURE_AUTHOR })).toString().trim();
+      await git(owner, name, ["update-ref", `refs/heads/${branch}`, sha]);
+      await rm(index.GIT_INDEX_FILE, { force: true });
+      return sha;
+    },
+    openPull(owner, name, pullFields) {
+      const number = 100 + fake.pulls.length;
+      const pull: FakePull = { ...pullFields, number, html_url: `${fake.url}/${owner}/${name}/pull/${number}` };
+      fake.pulls.push(pull);
+      pullRepo.set(number, `${owner}/${name}`);
+      return pull;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -106,12 +168,34 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
   const commentJson = (comment: FakeComment, owner: string, repo: string) => ({
     id: comment.id, body: comment.body, html_url: `${fake.url}/${owner}/${repo}/issues/${comment.issueNumber}#issuecomment-${comment.id}`,
     user: { login: comment.user, type: comment.user.endsWith("[bot]") ? "Bot" : "User" },
+    created_at: comment.createdAt ?? createdAt.get(comment.id) ?? new Date(0).toISOString(),
   });
   const pullJson = (pull: FakePull) => ({ ...pull, state: "open", head: { ref: pull.head }, base: { ref: pull.base } });
+  // The full shape follow-ups read: head and base with their repositories and commits, author, state.
+  const fullPullJson = async (pull: FakePull, owner: string, repo: string) => {
+    const headRepo = pull.headRepo ?? `${owner}/${repo}`;
+    const repoJson = (fullName: string) => ({ full_name: fullName, name: fullName.split("/")[1], owner: { login: fullName.split("/")[0] } });
+    return {
+      ...pull, state: pull.state ?? "open", merged_at: null, user: { login: pull.user ?? `${slug}[bot]`, type: (pull.user ?? "[bot]").endsWith("[bot]") ? "Bot" : "User" },
+      head: { ref: pull.head, sha: await fake.commitOf(owner, repo, pull.head) ?? "0".repeat(40), repo: repoJson(headRepo) },
+      base: { ref: pull.base, sha: await fake.commitOf(owner, repo, pull.base), repo: repoJson(`${owner}/${repo}`) },
+    };
+  };
   const inRepo = (route: RepoRoute): Route => ([owner, repo, ...params], request) =>
     repos.has(`${owner}/${repo}`) ? route(owner!, repo!, params, request) : notFound;
 
   const routes: [string, RegExp, Route][] = [
+    ...deliveryRoutes(fake.webhooks, () => fake.apiUrl),
+    // Octokit sends a ref such as heads/taskbox/1-abc as one path segment (slashes as %2F).
+    ["GET", /^\/repos\/([^/]+)\/([^/]+)\/git\/ref\/heads(?:\/|%2F)(.+)$/i, inRepo(async (owner, repo, [branch]) => {
+      const sha = await fake.commitOf(owner, repo, branch!);
+      return sha ? { status: 200, json: { ref: `refs/heads/${branch}`, object: { sha, type: "commit" } } } : notFound;
+    })],
+    ["DELETE", /^\/repos\/([^/]+)\/([^/]+)\/git\/refs\/heads(?:\/|%2F)(.+)$/i, inRepo(async (owner, repo, [branch]) => {
+      if (!(await fake.commitOf(owner, repo, branch!))) return invalid("Reference does not exist");
+      await git(owner, repo, ["update-ref", "-d", `refs/heads/${branch}`]);
+      return { status: 204 };
+    })],
     ["POST", /^\/app\/installations\/(\d+)\/access_tokens$/, () => ({
       status: 201, json: { token: fake.installationToken, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {} },
     })],
@@ -146,6 +230,7 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
     }],
     ["POST", /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/, inRepo((owner, repo, [issue], { body }) => {
       const comment: FakeComment = { id: nextId++, issueNumber: Number(issue), body: body.body, user: `${slug}[bot]`, edits: [body.body] };
+      createdAt.set(comment.id, new Date().toISOString());
       fake.comments.push(comment);
       return { status: 201, json: commentJson(comment, owner, repo) };
     })],
@@ -172,6 +257,25 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
       pullRepo.set(number, `${owner}/${repo}`);
       return { status: 201, json: pullJson(pull) };
     })],
+    ["GET", /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/, inRepo(async (owner, repo, [number], { accept }) => {
+      const pull = fake.pulls.find((p) => p.number === Number(number) && pullRepo.get(p.number) === `${owner}/${repo}`);
+      if (!pull) return notFound;
+      if (!accept.includes("diff")) return { status: 200, json: await fullPullJson(pull, owner, repo) };
+      return { status: 200, raw: await git(owner, repo, ["diff", `refs/heads/${pull.base}...refs/heads/${pull.head}`]) };
+    })],
+    ["DELETE", /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/labels\/(.+)$/, inRepo((_owner, _repo, [issue, name]) => {
+      fake.removedLabels.push({ issueNumber: Number(issue), name: name! });
+      return { status: 200, json: [] };
+    })],
+    ["POST", /^\/graphql$/, (_params, { body }) => {
+      // Serves the one query Taskbox sends: a pull request's review threads.
+      const threads = fake.reviewThreads.filter((t) => t.pullNumber === Number(body.variables?.number));
+      const nodes = threads.map((t) => ({
+        isResolved: t.isResolved ?? false, isOutdated: t.isOutdated ?? false, path: t.path, line: t.line, originalLine: t.line,
+        comments: { nodes: t.comments.map((c) => ({ author: { login: c.author }, body: c.body, createdAt: c.createdAt ?? new Date(0).toISOString() })) },
+      }));
+      return { status: 200, json: { data: { repository: { pullRequest: { reviewThreads: { nodes } } } } } };
+    }],
     ["GET", /^\/repos\/([^/]+)\/([^/]+)\/pulls$/, inRepo((owner, repo, _params, { query }) => {
       const head = query.get("head");
       const open = (query.get("state") ?? "open") !== "closed"; // every fake pull stays open
@@ -183,10 +287,22 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
   ];
 
   async function handleRest(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const path = url.pathname.startsWith("/api/v3/") ? url.pathname.slice("/api/v3".length) : "";
+    // GitHub Enterprise serves REST under /api/v3 and GraphQL at /api/graphql.
+    const path = url.pathname.startsWith("/api/v3/") ? url.pathname.slice("/api/v3".length) : url.pathname === "/api/graphql" ? "/graphql" : "";
     const text = Buffer.concat(await req.toArray()).toString("utf8");
-    const request = { body: text ? JSON.parse(text) : {}, query: url.searchParams, accept: req.headers.accept ?? "" };
+    const request = {
+      body: text ? JSON.parse(text) : {}, query: url.searchParams, accept: req.headers.accept ?? "", authorization: req.headers.authorization ?? "",
+    };
     let reply = notFound;
+    const fault = faults.find((f) => f.method === req.method && f.path.test(path) && (f.times ?? 0) > 0);
+    if (fault) {
+      fault.times = (fault.times ?? 1) - 1;
+      await fault.before?.();
+      if (fault.status !== undefined) {
+        res.writeHead(fault.status, { "content-type": "application/json; charset=utf-8", ...fault.headers }).end(JSON.stringify(fault.json ?? {}));
+        return;
+      }
+    }
     for (const [method, pattern, route] of routes) {
       const match = method === req.method ? pattern.exec(path) : null;
       if (match) {
@@ -194,8 +310,8 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
         break;
       }
     }
-    if (reply.raw) res.writeHead(reply.status, { "content-type": "text/plain; charset=utf-8" }).end(reply.raw);
-    else res.writeHead(reply.status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(reply.json));
+    if (reply.raw) res.writeHead(reply.status, { "content-type": "text/plain; charset=utf-8", ...reply.headers }).end(reply.raw);
+    else res.writeHead(reply.status, { "content-type": "application/json; charset=utf-8", ...reply.headers }).end(JSON.stringify(reply.json));
   }
 
   // Git smart HTTP: authenticate like GitHub, then hand the request to git's own CGI server.

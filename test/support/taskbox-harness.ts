@@ -12,13 +12,21 @@ import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { inject } from "vitest";
 import { parseEnv } from "../../src/env.js";
 import { createRedisConnection } from "../../src/queue/connection.js";
+import { createTaskBoard, type TaskBoard } from "../../src/queue/task-board.js";
 import { createTaskQueue, type TaskQueue } from "../../src/queue/task-queue.js";
 import { createTaskboxApp } from "../../src/web/create-app.js";
 import { createTaskDeps } from "../../src/worker/create-task-deps.js";
 import { startTaskWorker } from "../../src/worker/start-worker.js";
 import { startFakeGitHub, type FakeComment, type FakeGitHub } from "./fake-github.js";
 import { startFakeModel, type FakeModel, type Script } from "./fake-model.js";
-import { issueCommentCreated, type IssueCommentOptions } from "./webhook-payloads.js";
+import {
+  issueCommentCreated,
+  issuesLabeled,
+  pullRequestLabeled,
+  type IssueCommentOptions,
+  type LabeledOptions,
+  type PullRequestLabeledOptions,
+} from "./webhook-payloads.js";
 
 const WEBHOOK_SECRET = "e2e-webhook-secret";
 export const OWNER = "octo";
@@ -36,14 +44,26 @@ export interface Harness {
   model: FakeModel;
   queue: TaskQueue;
   webhookUrl: string;
+  /** Task records and thread lines, as the app sees them. */
+  board: TaskBoard;
   /** Sends a signed issue_comment.created webhook over HTTP, as GitHub would; returns the HTTP status. */
   comment(options: IssueCommentOptions, deliveryId?: string): Promise<number>;
+  /** Sends a signed issues.labeled webhook (the trigger label on an issue, unless options.label says otherwise). */
+  label(options?: LabeledOptions, deliveryId?: string): Promise<number>;
+  /** Sends a signed pull_request.labeled webhook. */
+  labelPullRequest(options?: PullRequestLabeledOptions, deliveryId?: string): Promise<number>;
+  /** Sends any signed webhook. */
+  send(event: string, payload: object, deliveryId?: string): Promise<number>;
+  /** The status comment of a task, once its body shows a final state. */
+  finalStatusOf(taskId: string, timeoutMs?: number): Promise<FakeComment>;
   /** The bot's status comment on an issue, once its body shows a final state. */
   finalStatus(issueNumber?: number, timeoutMs?: number): Promise<FakeComment>;
   close(): Promise<void>;
 }
 
-const FINAL_STATE = /(Pull request opened|Answered|failed)/i;
+// The headline of a final status (succeeded, answered, environment ready, cancelled, failed); matching words anywhere
+// would also match a command like `echo dns-failed` shown while the task still runs.
+const FINAL_STATE = /^\*\*Taskbox\*\* · (?:✅|💬|🛑|❌)/m;
 
 export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -70,9 +90,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   await writeFile(secretsFile, dump(options.secrets ?? {}));
 
   const env = parseEnv({
-    REDIS_URL: inject("redisUrl"),
+    // Outside vitest (npm run bench), options.env provides both instead.
+    REDIS_URL: options.env?.REDIS_URL ?? inject("redisUrl"),
     TASKBOX_QUEUE_PREFIX: `test-${randomUUID().slice(0, 8)}`,
-    TASKBOX_SANDBOX_IMAGE: inject("sandboxImage"),
+    TASKBOX_SANDBOX_IMAGE: options.env?.TASKBOX_SANDBOX_IMAGE ?? inject("sandboxImage"),
     OPENAI_API_KEY: "test-key",
     OPENAI_BASE_URL: model.baseUrl,
     GHE_HOST: github.host,
@@ -97,8 +118,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 
   const producer = createRedisConnection(env.REDIS_URL, "producer");
   const queue = createTaskQueue(producer, env.TASKBOX_QUEUE_PREFIX);
+  const board = createTaskBoard(producer, env.TASKBOX_QUEUE_PREFIX);
   const app = createTaskboxApp({
     queue,
+    board,
     configDefaults: { defaultModel: env.TASKBOX_MODEL, defaultImage: env.TASKBOX_SANDBOX_IMAGE },
     loadSecrets: async () => options.secrets ?? {},
   });
@@ -107,33 +130,50 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
 
   const workerConnection = createRedisConnection(env.REDIS_URL, "worker");
+  const deps = createTaskDeps(env, probot, log, workerConnection);
   const worker: Worker = startTaskWorker({
     connection: workerConnection,
     prefix: env.TASKBOX_QUEUE_PREFIX,
     concurrency: 2,
-    deps: createTaskDeps(env, probot, log),
+    repositoryConcurrency: env.TASKBOX_REPO_CONCURRENCY,
+    deps,
     log,
   });
+
+  async function send(event: string, payload: object, deliveryId: string = randomUUID()): Promise<number> {
+    const body = JSON.stringify(payload);
+    const response = await fetch(webhookUrl, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": event,
+        "x-github-delivery": deliveryId,
+        "x-hub-signature-256": await sign(WEBHOOK_SECRET, body),
+      },
+      body,
+    });
+    await response.arrayBuffer();
+    return response.status;
+  }
 
   return {
     github,
     model,
     queue,
     webhookUrl,
-    async comment(commentOptions, deliveryId = randomUUID()) {
-      const payload = JSON.stringify(issueCommentCreated({ owner: OWNER, repo: REPO, ...commentOptions }));
-      const response = await fetch(webhookUrl, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-github-event": "issue_comment",
-          "x-github-delivery": deliveryId,
-          "x-hub-signature-256": await sign(WEBHOOK_SECRET, payload),
-        },
-        body: payload,
-      });
-      await response.arrayBuffer();
-      return response.status;
+    board,
+    send,
+    comment: (commentOptions, deliveryId) =>
+      send("issue_comment", issueCommentCreated({ owner: OWNER, repo: REPO, ...commentOptions }), deliveryId),
+    label: (labelOptions = {}, deliveryId) => send("issues", issuesLabeled({ owner: OWNER, repo: REPO, ...labelOptions }), deliveryId),
+    labelPullRequest: (labelOptions = {}, deliveryId) =>
+      send("pull_request", pullRequestLabeled({ owner: OWNER, repo: REPO, ...labelOptions }), deliveryId),
+    finalStatusOf(taskId, timeoutMs = 120_000) {
+      return waitFor(
+        `the final status of task ${taskId}`,
+        () => github.comments.find((c) => c.body.includes(`taskbox:task=${taskId} `) && FINAL_STATE.test(c.body)),
+        timeoutMs,
+      );
     },
     finalStatus(issueNumber = 1, timeoutMs = 120_000) {
       return waitFor(
@@ -147,6 +187,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     },
     async close() {
       await worker.close();
+      await deps.environmentCache.clear(); // the environments its tasks cached
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
       workerConnection.disconnect();

@@ -214,7 +214,7 @@ describe("docker sandbox lifecycle", () => {
       MemorySwap: limits.memoryBytes,
       NanoCpus: limits.nanoCpus,
       PidsLimit: limits.pidsLimit,
-      NetworkMode: "none",
+      NetworkMode: "bridge", // never "none", which could not join a network later; disconnected before start
       ReadonlyRootfs: false,
     });
     const status = await run(sandbox, "grep -E '^(CapEff|NoNewPrivs)' /proc/self/status", { user: "root" });

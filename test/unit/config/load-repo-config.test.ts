@@ -72,9 +72,19 @@ describe("loadRepoConfig through Probot's context.config", () => {
     expect(result).toStrictEqual({
       ok: true,
       config: {
-        environment: { image: "taskbox-sandbox:latest", setup: undefined, env: {}, secrets: [] },
+        environment: {
+          image: "taskbox-sandbox:latest",
+          setup: undefined,
+          maintenance: undefined,
+          env: {},
+          secrets: [],
+          packages: {},
+          cache: { ttlMs: 43_200_000 },
+        },
         agent: { model: "gpt-5.1", maxTurns: 50, maxTokens: 2_000_000 },
         limits: { taskTimeoutMs: 1_800_000, commandTimeoutMs: 600_000 },
+        internet: { setup: "on", agent: "off", allow: [], methods: ["GET", "HEAD", "OPTIONS"] },
+        triggers: { command: "/taskbox", label: "taskbox" },
       },
     });
     expect(api.pendingMocks()).toStrictEqual([]);
@@ -121,8 +131,11 @@ describe("loadRepoConfig through Probot's context.config", () => {
     expect(result.ok && result.config.environment).toStrictEqual({
       image: "org/sandbox:3",
       setup: undefined,
+      maintenance: undefined,
       env: { A: "base", B: "repo" },
       secrets: ["NPM_TOKEN"],
+      packages: {},
+      cache: { ttlMs: 43_200_000 },
     });
     expect(result.ok && result.config.agent).toStrictEqual({ model: "org-model", maxTurns: 9, maxTokens: 2_000_000 });
   });

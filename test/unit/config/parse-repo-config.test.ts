@@ -7,9 +7,19 @@ import type { ConfigDefaults, RepoConfig } from "../../../src/config/schema.js";
 const DEFAULTS: ConfigDefaults = { defaultModel: "gpt-5.1", defaultImage: "taskbox-sandbox:latest" };
 
 const DEFAULT_CONFIG: RepoConfig = {
-  environment: { image: "taskbox-sandbox:latest", setup: undefined, env: {}, secrets: [] },
+  environment: {
+    image: "taskbox-sandbox:latest",
+    setup: undefined,
+    maintenance: undefined,
+    env: {},
+    secrets: [],
+    packages: {},
+    cache: { ttlMs: 12 * 3_600_000 },
+  },
   agent: { model: "gpt-5.1", maxTurns: 50, maxTokens: 2_000_000 },
   limits: { taskTimeoutMs: 30 * 60_000, commandTimeoutMs: 10 * 60_000 },
+  internet: { setup: "on", agent: "off", allow: [], methods: ["GET", "HEAD", "OPTIONS"] },
+  triggers: { command: "/taskbox", label: "taskbox" },
 };
 
 function errorOf(raw: unknown): string {
@@ -41,9 +51,14 @@ describe("parseRepoConfig", () => {
           setup: "npm ci\nnpm run build\n",
           env: { NODE_ENV: "test", RETRIES: "3", VERBOSE: "true" },
           secrets: ["NPM_TOKEN", "SENTRY_TOKEN"],
+          maintenance: "npm install\n",
+          packages: { node: "20", python: "3.11" },
+          cache: { ttlMs: 6 * 3_600_000 },
         },
         agent: { model: "gpt-5.1-mini", maxTurns: 12, maxTokens: 500_000 },
         limits: { taskTimeoutMs: 90 * 60_000, commandTimeoutMs: 90_000 },
+        internet: { setup: "on", agent: "off", allow: [], methods: ["GET", "HEAD", "OPTIONS"] },
+        triggers: { command: "/taskbox", label: "taskbox" },
       },
     } satisfies { ok: true; config: RepoConfig });
   });
@@ -84,7 +99,7 @@ describe("parseRepoConfig", () => {
     [{ limits: { command_timeout: -5 } }, "`limits.command_timeout`: expected a duration such as `90s`, `10m`, `1h30m` or a number of seconds, got `-5`"],
     [{ limits: { task_timeout: "20m", command_timeout: "1h" } }, "`limits.command_timeout`: 1h 00m is longer than `limits.task_timeout` (20m 00s)"],
     [{ limits: { command_timeout: "45m" } }, "`limits.command_timeout`: 45m 00s is longer than `limits.task_timeout` (30m 00s)"],
-    [["environment"], "expected a mapping with the keys `environment`, `agent`, `limits`, got a list"],
+    [["environment"], "expected a mapping with the keys `environment`, `agent`, `limits`, `triggers`, `internet`, got a list"],
     [{ enviroment: {} }, "unknown key `enviroment` (did you mean `environment`?)"],
     [{ agent: { maxTurns: 5 } }, "`agent`: unknown key `maxTurns` (did you mean `max_turns`?)"],
     [{ limits: { timeout: "5m" } }, "`limits`: unknown key `timeout`"],

@@ -49,3 +49,18 @@ describe("createRedactor", () => {
     expect(redactor.redact("")).toBe("");
   });
 });
+
+describe("createRedactor().add", () => {
+  it("hides values added later, in plain and base64 form, and counts them once", () => {
+    const redactor = createRedactor(["first-secret"]);
+    expect(redactor.redact("ghs_later_token")).toBe("ghs_later_token");
+    redactor.add("ghs_later_token");
+    redactor.add("ghs_later_token");
+    redactor.add("abc");
+    expect(redactor.size).toBe(2);
+    expect(redactor.redact("a ghs_later_token b")).toBe("a *** b");
+    const basic = Buffer.from("x-access-token:ghs_later_token").toString("base64");
+    expect(redactor.redact(`Authorization: Basic ${basic}`)).not.toContain(basic.slice(20, 30));
+    expect(redactor.redact("first-secret")).toBe("***");
+  });
+});

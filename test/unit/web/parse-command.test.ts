@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCommand } from "../../../src/web/parse-command.js";
+import { mayBeCommand, parseCommand } from "../../../src/web/parse-command.js";
 
 describe("parseCommand", () => {
   it.each([
@@ -21,8 +21,21 @@ describe("parseCommand", () => {
   });
 
   it("honours another command word, matched literally", () => {
-    expect(parseCommand("/bot.run go", "/bot.run")).toEqual({ kind: "task", request: "go" });
-    expect(parseCommand("/botXrun go", "/bot.run")).toEqual({ kind: "none" });
+    expect(parseCommand("/bot.run go now", "/bot.run")).toEqual({ kind: "task", request: "go now" });
+    expect(parseCommand("/botXrun go now", "/bot.run")).toEqual({ kind: "none" });
+    expect(parseCommand("@taskbox fix the bug", "@taskbox")).toEqual({ kind: "task", request: "fix the bug" });
+  });
+});
+
+describe("mayBeCommand", () => {
+  it.each([
+    ["/taskbox fix it", true],
+    ["@taskbox fix it", true],
+    ["Thanks, looks good", false],
+    [" /taskbox fix it", false],
+    ["", false],
+  ])("%j → %s", (body, expected) => {
+    expect(mayBeCommand(body)).toBe(expected);
   });
 });
 
@@ -32,8 +45,11 @@ describe("parseCommand with subcommands", () => {
     ["/taskbox help", { kind: "subcommand", name: "help" }],
     ["/taskbox  STATUS \n", { kind: "subcommand", name: "status" }],
     ["/taskbox help me write docs", { kind: "task", request: "help me write docs" }],
-    ["/taskbox helpful", { kind: "task", request: "helpful" }],
-    ["/taskbox cancel", { kind: "task", request: "cancel" }],
+    ["/taskbox status of the build is red, fix it", { kind: "task", request: "status of the build is red, fix it" }],
+    // One word is never a task: a typo of a subcommand must not start one.
+    ["/taskbox helpful", { kind: "unknown", word: "helpful" }],
+    ["/taskbox Cancel", { kind: "unknown", word: "Cancel" }],
+    ["/taskbox refactor!", { kind: "unknown", word: "refactor!" }],
   ])("%j", (body, expected) => {
     expect(parseCommand(body, "/taskbox", subcommands)).toEqual(expected);
   });

@@ -1,0 +1,34 @@
+import { isFinished } from "../../queue/task-record.js";
+import { renderConfigError } from "../../report/render-replies.js";
+import { pullRequestRefusal } from "../check-pull-request.js";
+import { commentTaskRequest, commentThread } from "../comment-thread.js";
+import { renderNothingToRetry, renderRetryBusy } from "../render-lifecycle.js";
+import { startTask } from "../start-task.js";
+import type { SubcommandHandler } from "../subcommands.js";
+
+/**
+ * `/taskbox retry`: the thread's last task again, with the same request (and the same quoted comments, for a label
+ * task), on the thread's current head and the repository's current configuration.
+ */
+export const retryCommand: SubcommandHandler = async (context, deps, { login, command, config, log }) => {
+  const { kind, ref } = commentThread(context);
+  const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
+  const [last] = await deps.board.history(ref, 1);
+  if (!last) return void (await reply(renderNothingToRetry(command, kind)));
+  if (!isFinished(last)) return void (await reply(renderRetryBusy(command, last)));
+  if (!config.ok) return void (await reply(renderConfigError({ error: config.error })));
+  if (kind === "pull") {
+    const refusal = await pullRequestRefusal(context.octokit, context.repo({ number: ref.number }), login);
+    if (refusal) return void (await reply(refusal));
+  }
+  await startTask(
+    { octokit: context.octokit, log },
+    deps,
+    commentTaskRequest(context, {
+      trigger: { kind: "retry", retryOf: last.taskId },
+      request: last.request,
+      context: last.context,
+      config: config.config,
+    }),
+  );
+};

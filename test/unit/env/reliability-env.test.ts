@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { parseEnv } from "../../../src/env.js";
+
+describe("reliability and abuse settings in the environment", () => {
+  it("has safe defaults", () => {
+    const env = parseEnv({});
+    expect(env.TASKBOX_RUNTIME).toBeUndefined();
+    expect(env.TASKBOX_SANDBOX_DISK).toBe(20 * 1024 ** 3);
+    expect(env.TASKBOX_MAX_STALLED_COUNT).toBe(1);
+    expect(env.TASKBOX_LOCK_DURATION_MS).toBe(30_000);
+    expect(env.TASKBOX_DELIVERY_RECOVERY_INTERVAL_MS).toBe(300_000);
+    expect(env.TASKBOX_RATE_LIMIT_USER).toEqual({ max: 20, windowMs: 3_600_000 });
+    expect(env.TASKBOX_RATE_LIMIT_INSTALLATION).toEqual({ max: 100, windowMs: 3_600_000 });
+    expect(env.TASKBOX_MAX_REQUEST_CHARS).toBe(20_000);
+  });
+
+  it("reads what an operator sets, including switches to turn things off", () => {
+    const env = parseEnv({
+      TASKBOX_RUNTIME: "runsc",
+      TASKBOX_SANDBOX_DISK: "0",
+      TASKBOX_MAX_STALLED_COUNT: "0",
+      TASKBOX_DELIVERY_RECOVERY_INTERVAL_MS: "0",
+      TASKBOX_RATE_LIMIT_USER: "off",
+      TASKBOX_RATE_LIMIT_INSTALLATION: "500/24h",
+    });
+    expect(env.TASKBOX_RUNTIME).toBe("runsc");
+    expect(env.TASKBOX_SANDBOX_DISK).toBe(0);
+    expect(env.TASKBOX_MAX_STALLED_COUNT).toBe(0);
+    expect(env.TASKBOX_DELIVERY_RECOVERY_INTERVAL_MS).toBe(0);
+    expect(env.TASKBOX_RATE_LIMIT_USER).toBeUndefined();
+    expect(env.TASKBOX_RATE_LIMIT_INSTALLATION).toEqual({ max: 500, windowMs: 86_400_000 });
+  });
+
+  it("lists every bad setting at once", () => {
+    const problems = () => parseEnv({ TASKBOX_RUNTIME: "run sc", TASKBOX_RATE_LIMIT_USER: "lots", TASKBOX_LOCK_DURATION_MS: "0" });
+    expect(problems).toThrow("TASKBOX_RUNTIME: expected the name of an OCI runtime registered with dockerd");
+    expect(problems).toThrow("TASKBOX_LOCK_DURATION_MS: Too small");
+    expect(problems).toThrow('TASKBOX_RATE_LIMIT_USER: invalid rate limit "lots"');
+  });
+});
