@@ -26,7 +26,8 @@ export interface DeliveryRecoveryOptions {
   now?: () => number;
 }
 
-interface Delivery {
+/** One entry of GET /app/hook/deliveries, as far as recovery reads it. */
+export interface Delivery {
   id: number;
   guid: string;
   delivered_at: string;

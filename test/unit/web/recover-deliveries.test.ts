@@ -2,20 +2,12 @@ import type { Redis } from "ioredis";
 import pino from "pino";
 import type { ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
-import { recoverDeliveries } from "../../../src/web/recover-deliveries.js";
+import { recoverDeliveries, type Delivery } from "../../../src/web/recover-deliveries.js";
 
 const NOW = Date.parse("2026-01-10T12:00:00Z");
 const HOUR = 3_600_000;
 let nextId = 1;
 
-interface Delivery {
-  id: number;
-  guid: string;
-  delivered_at: string;
-  status_code: number;
-  event: string;
-  action: string | null;
-}
 const delivery = (guid: string, statusCode: number, hoursAgo: number): Delivery => ({
   id: nextId++,
   guid,
