@@ -109,7 +109,6 @@ export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSi
     redactor.add(minted);
     return minted;
   };
-  const token = await freshToken();
   const status: TaskStatus = { taskId: job.taskId, state: "preparing", requestedBy: job.requestedBy, timings: {} };
   const updater = createStatusUpdater({
     publish: async (body) => {
@@ -129,6 +128,8 @@ export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSi
   let phase: PhaseName = "checkout";
   const cleanups: Array<() => Promise<void>> = [];
   try {
+    // Inside the try: if GitHub cannot mint a token, the status comment still ends saying so.
+    const token = await freshToken();
     const secrets = resolveSecrets(await deps.loadSecrets(), `${job.owner}/${job.repo}`, job.config.environment.secrets);
     if (!secrets.ok) throw new TaskFailure("setup", secrets.error);
     for (const value of Object.values(secrets.values)) redactor.add(value);

@@ -112,6 +112,21 @@ environment:
     expect(await leftovers(comment.body)).toBe(0);
   });
 
+  it("ends in a failed status comment when GitHub cannot mint the worker's token", async () => {
+    await run("agent: { max_turns: 2 }\n", () => ({ content: "Nothing to change." })); // warms the web's token cache
+    harness!.github.injectFault({
+      method: "POST",
+      path: /\/app\/installations\/\d+\/access_tokens$/,
+      status: 500,
+      json: { message: "token service unavailable" },
+    });
+    expect(await harness!.comment({ body: "/taskbox check again", issueNumber: 2 })).toBe(200);
+    const comment = await harness!.finalStatus(2);
+
+    expect(comment.body).toContain("Checkout failed");
+    expect(comment.body).toContain("token service unavailable");
+  });
+
   it("stops at agent.max_turns with a clear failure and no pull request", async () => {
     const comment = await run("agent: { max_turns: 2 }\n", () => ({ shell: "echo more > more.txt" }));
 
