@@ -12,7 +12,7 @@ export function commentThread(context: CommentContext): { kind: ThreadKind; ref:
 /** The parts of a task request that come from the comment asking for it. */
 export function commentTaskRequest(
   context: CommentContext,
-  task: Pick<TaskRequest, "trigger" | "request" | "context" | "config">,
+  task: Pick<TaskRequest, "trigger" | "request" | "context" | "config" | "kind">,
 ): TaskRequest {
   const { comment, issue, repository, installation } = context.payload;
   if (!installation) throw new Error("issue_comment event without an installation: is this a GitHub App webhook?");

@@ -1,11 +1,9 @@
 import { loadRepoConfig } from "../config/load-repo-config.js";
-import { renderConfigError, renderPermissionRefusal, renderUsage } from "../report/render-replies.js";
-import { pullRequestRefusal } from "./check-pull-request.js";
-import { commentTaskRequest } from "./comment-thread.js";
+import { renderPermissionRefusal, renderUsage } from "../report/render-replies.js";
 import { DEFAULT_COMMAND, mayBeCommand, parseCommand } from "./parse-command.js";
 import { canStartTasks, getRepositoryRole } from "./permissions.js";
 import { renderUnknownCommand } from "./render-lifecycle.js";
-import { startTask } from "./start-task.js";
+import { startCommentTask } from "./start-comment-task.js";
 import { SUBCOMMANDS, type CommentContext } from "./subcommands.js";
 import type { WebDeps } from "./web-deps.js";
 
@@ -45,23 +43,6 @@ export async function handleIssueComment(context: CommentContext, deps: WebDeps)
       await SUBCOMMANDS[parsed.name]!(context, deps, { login, command, config, log });
       return;
     case "task":
-      break;
+      await startCommentTask(context, deps, { login, config, log }, { trigger: { kind: "comment" }, request: parsed.request });
   }
-  if (!config.ok) {
-    await reply(renderConfigError({ error: config.error }));
-    return;
-  }
-  if (issue.pull_request) {
-    const refusal = await pullRequestRefusal(context.octokit, context.repo({ number: issue.number }), login);
-    if (refusal) {
-      log.info({ login }, "refused a task on a pull request Taskbox cannot push to");
-      await reply(refusal);
-      return;
-    }
-  }
-  await startTask(
-    { octokit: context.octokit, log },
-    deps,
-    commentTaskRequest(context, { trigger: { kind: "comment" }, request: parsed.request, config: config.config }),
-  );
 }

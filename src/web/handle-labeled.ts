@@ -8,7 +8,7 @@ import { removeTriggerLabel } from "../task/remove-trigger-label.js";
 import { refusalFor } from "./check-pull-request.js";
 import { canStartTasks, getRepositoryRole } from "./permissions.js";
 import { renderNothingToAddress } from "./render-lifecycle.js";
-import { startTask } from "./start-task.js";
+import { startTask, type TaskRequest } from "./start-task.js";
 import { commentsSince, createTrustCheck, openReviewComments, type TrustCheck } from "./thread-context.js";
 import type { WebDeps } from "./web-deps.js";
 
@@ -20,6 +20,8 @@ interface LabelTask {
   trust: TrustCheck;
   reply(body: string): Promise<unknown>;
   removeLabel(): Promise<void>;
+  /** Queues the task, with what every label task shares (delivery, repository, requester, trigger, config) filled in. */
+  start(request: Pick<TaskRequest, "issue" | "thread" | "request" | "context">): Promise<void>;
   log: Logger;
 }
 
@@ -39,7 +41,7 @@ async function acceptLabel(context: LabeledContext, deps: WebDeps, number: numbe
   const log = context.log.child({ repo: repository.full_name, issue: number, label: label.name });
   const repo = { owner: repository.owner.login, repo: repository.name };
   const role = await getRepositoryRole(context.octokit, repo, sender.login);
-  const task: Omit<LabelTask, "config"> = {
+  const task: Omit<LabelTask, "config" | "start"> = {
     label: label.name,
     trust: createTrustCheck(context.octokit, repo, { [sender.login]: canStartTasks(role) }),
     reply: (body) => context.octokit.rest.issues.createComment({ ...repo, issue_number: number, body }),
@@ -57,7 +59,19 @@ async function acceptLabel(context: LabeledContext, deps: WebDeps, number: numbe
     await task.removeLabel();
     return undefined;
   }
-  return { ...task, config: config.config };
+  const start: LabelTask["start"] = (request) =>
+    startTask({ octokit: context.octokit, log }, deps, {
+      deliveryId: context.id,
+      installationId: requireInstallation(context.payload.installation),
+      owner: repo.owner,
+      repo: repo.repo,
+      defaultBranch: repository.default_branch,
+      trigger: { kind: "label", label: label.name },
+      requestedBy: sender.login,
+      config: config.config,
+      ...request,
+    });
+  return { ...task, config: config.config, start };
 }
 
 /**
@@ -65,7 +79,7 @@ async function acceptLabel(context: LabeledContext, deps: WebDeps, number: numbe
  * also gets the comments made since the thread's last task; those by people without write access are marked untrusted.
  */
 export async function handleIssueLabeled(context: Context<"issues.labeled">, deps: WebDeps): Promise<void> {
-  const { issue, repository, installation, sender } = context.payload;
+  const { issue, repository } = context.payload;
   if (issue.pull_request) return; // a pull request's label arrives as pull_request.labeled
   const task = await acceptLabel(context, deps, issue.number);
   if (!task) return;
@@ -74,19 +88,11 @@ export async function handleIssueLabeled(context: Context<"issues.labeled">, dep
   const comments = last
     ? await commentsSince(context.octokit, target, { since: last.createdAt, command: task.config.triggers.command, trust: task.trust })
     : [];
-  await startTask({ octokit: context.octokit, log: task.log }, deps, {
-    deliveryId: context.id,
-    installationId: requireInstallation(installation),
-    owner: target.owner,
-    repo: target.repo,
-    defaultBranch: repository.default_branch,
+  await task.start({
     issue: { number: issue.number, title: issue.title, body: issue.body, author: issue.user?.login ?? "ghost" },
     thread: "issue",
-    trigger: { kind: "label", label: task.label },
-    requestedBy: sender.login,
     request: `${issue.title}\n\n${issue.body ?? ""}`.trim(),
     context: comments.length > 0 ? { comments, reviewComments: [] } : undefined,
-    config: task.config,
   });
 }
 
@@ -96,7 +102,7 @@ export async function handleIssueLabeled(context: Context<"issues.labeled">, dep
  * addressed.
  */
 export async function handlePullRequestLabeled(context: Context<"pull_request.labeled">, deps: WebDeps): Promise<void> {
-  const { pull_request: pull, repository, installation, sender } = context.payload;
+  const { pull_request: pull, repository, sender } = context.payload;
   const task = await acceptLabel(context, deps, pull.number);
   if (!task) return;
   const refusal = refusalFor(pull, repository.full_name, sender.login);
@@ -118,19 +124,11 @@ export async function handlePullRequestLabeled(context: Context<"pull_request.la
     await task.removeLabel();
     return;
   }
-  await startTask({ octokit: context.octokit, log: task.log }, deps, {
-    deliveryId: context.id,
-    installationId: requireInstallation(installation),
-    owner: target.owner,
-    repo: target.repo,
-    defaultBranch: repository.default_branch,
+  await task.start({
     issue: { number: pull.number, title: pull.title, body: pull.body, author: pull.user?.login ?? "ghost" },
     thread: "pull",
-    trigger: { kind: "label", label: task.label },
-    requestedBy: sender.login,
     request: `Address the review comments on #${pull.number}`,
     context: { comments, reviewComments },
-    config: task.config,
   });
 }
 

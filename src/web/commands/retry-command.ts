@@ -1,9 +1,7 @@
 import { isFinished } from "../../queue/task-record.js";
-import { renderConfigError } from "../../report/render-replies.js";
-import { pullRequestRefusal } from "../check-pull-request.js";
-import { commentTaskRequest, commentThread } from "../comment-thread.js";
+import { commentThread } from "../comment-thread.js";
 import { renderNothingToRetry, renderRetryBusy } from "../render-lifecycle.js";
-import { startTask } from "../start-task.js";
+import { startCommentTask } from "../start-comment-task.js";
 import type { SubcommandHandler } from "../subcommands.js";
 
 /**
@@ -16,19 +14,10 @@ export const retryCommand: SubcommandHandler = async (context, deps, { login, co
   const [last] = await deps.board.history(ref, 1);
   if (!last) return void (await reply(renderNothingToRetry(command, kind)));
   if (!isFinished(last)) return void (await reply(renderRetryBusy(command, last)));
-  if (!config.ok) return void (await reply(renderConfigError({ error: config.error })));
-  if (kind === "pull") {
-    const refusal = await pullRequestRefusal(context.octokit, context.repo({ number: ref.number }), login);
-    if (refusal) return void (await reply(refusal));
-  }
-  await startTask(
-    { octokit: context.octokit, log },
+  await startCommentTask(
+    context,
     deps,
-    commentTaskRequest(context, {
-      trigger: { kind: "retry", retryOf: last.taskId },
-      request: last.request,
-      context: last.context,
-      config: config.config,
-    }),
+    { login, config, log },
+    { trigger: { kind: "retry", retryOf: last.taskId }, request: last.request, context: last.context },
   );
 };
