@@ -4,7 +4,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
-import type { Duplex } from "node:stream";
 import Docker from "dockerode";
 import pino from "pino";
 import type { TestProject } from "vitest/node";
@@ -53,7 +52,8 @@ interface TaskTiming {
 
 async function runTask(harness: Harness, issueNumber: number): Promise<TaskTiming> {
   const before = harness.model.requests.length;
-  if ((await harness.comment({ body: "/taskbox measure the start", issueNumber })) !== 200) throw new Error("the webhook was refused");
+  if ((await harness.comment({ body: "/taskbox measure the start", issueNumber })) !== 200)
+    throw new Error("the webhook was refused");
   const status = await harness.finalStatus(issueNumber);
   if (!status.body.includes("Answered")) throw new Error(`the task did not answer:\n${status.body}`);
   const taskId = /taskbox:task=([0-9a-f]+)/.exec(status.body)![1]!;
@@ -63,7 +63,8 @@ async function runTask(harness: Harness, issueNumber: number): Promise<TaskTimin
   const request = harness.model.requests.slice(before).find((r) => r.messages.some((m) => m.role === "tool"));
   const output = String(request!.messages.find((m) => m.role === "tool")!.content);
   const [commandAt, setupStart, setupEnd] = output.split("\n").slice(1, 4).map(Number);
-  if (![commandAt, setupStart, setupEnd].every(Number.isFinite)) throw new Error(`unexpected first command output: ${output}`);
+  if (![commandAt, setupStart, setupEnd].every(Number.isFinite))
+    throw new Error(`unexpected first command output: ${output}`);
   return { startMs: commandAt! - dequeuedAt, setupMs: setupEnd! - setupStart! };
 }
 
@@ -73,7 +74,12 @@ async function runTask(harness: Harness, issueNumber: number): Promise<TaskTimin
  */
 async function floorRun(image: string): Promise<number> {
   const started = performance.now();
-  const container = await docker.createContainer({ Image: image, Cmd: ["sleep", "infinity"], Labels: { "taskbox.test": "true" }, HostConfig: { NetworkMode: "none" } });
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: ["sleep", "infinity"],
+    Labels: { "taskbox.test": "true" },
+    HostConfig: { NetworkMode: "none" },
+  });
   try {
     await container.start();
     await rawExec(container, ["bash", "-lc", FLOOR_COMMAND]);
@@ -85,7 +91,7 @@ async function floorRun(image: string): Promise<number> {
 
 async function rawExec(container: Docker.Container, cmd: string[]): Promise<void> {
   const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false });
-  const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+  const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
   stream.on("data", (chunk: Buffer) => chunks.push(chunk));
   await new Promise((resolve, reject) => stream.on("end", resolve).on("error", reject));
@@ -123,11 +129,14 @@ async function shellOverhead(image: string): Promise<{ toolMs: number; rawMs: nu
 
 async function main(): Promise<void> {
   const provided: Record<string, string> = {};
-  const stopServices = await setupServices({ provide: (key: string, value: string) => void (provided[key] = value) } as unknown as TestProject);
+  const stopServices = await setupServices({
+    provide: (key: string, value: string) => void (provided[key] = value),
+  } as unknown as TestProject);
   const image = provided.sandboxImage!;
   const harness = await startHarness({
     files: { "README.md": "# bench\n", ".github/taskbox.yml": config("warm") },
-    script: (request) => (request.messages.some((m) => m.role === "tool") ? { content: "measured" } : { shell: FIRST_COMMAND }),
+    script: (request) =>
+      request.messages.some((m) => m.role === "tool") ? { content: "measured" } : { shell: FIRST_COMMAND },
     // Status comments are throttled as in production, so their edits do not crowd the measurement.
     env: { REDIS_URL: provided.redisUrl!, TASKBOX_SANDBOX_IMAGE: image, TASKBOX_STATUS_INTERVAL_MS: "3000" },
   });
@@ -145,7 +154,10 @@ async function main(): Promise<void> {
     const cold: TaskTiming[] = [];
     for (let i = 0; i < COLD_RUNS; i++) {
       // Another env value is another cache key: every run is a miss.
-      await harness.github.createRepo(OWNER, REPO, { "README.md": "# bench\n", ".github/taskbox.yml": config(`cold-${i}`) });
+      await harness.github.createRepo(OWNER, REPO, {
+        "README.md": "# bench\n",
+        ".github/taskbox.yml": config(`cold-${i}`),
+      });
       cold.push(await runTask(harness, ++issue));
     }
     const shell = await shellOverhead(image);
@@ -166,20 +178,50 @@ async function main(): Promise<void> {
       },
       runs: { floor: WARM_RUNS, warm: WARM_RUNS, cold: COLD_RUNS, shell: SHELL_RUNS },
       floorMs: round(floorMs),
-      warm: { medianMs: round(warmMs), ratioToFloor: round(warmMs / floorMs, 2), allMs: warm.map((t) => round(t.startMs)) },
-      cold: { medianOverheadMs: round(coldOverheadMs), medianStartMs: round(median(cold.map((t) => t.startMs))), allOverheadMs: cold.map((t) => round(t.startMs - t.setupMs)) },
-      shell: { toolMs: round(shell.toolMs, 1), rawExecMs: round(shell.rawMs, 1), ratio: round(shell.toolMs / shell.rawMs, 2) },
+      warm: {
+        medianMs: round(warmMs),
+        ratioToFloor: round(warmMs / floorMs, 2),
+        allMs: warm.map((t) => round(t.startMs)),
+      },
+      cold: {
+        medianOverheadMs: round(coldOverheadMs),
+        medianStartMs: round(median(cold.map((t) => t.startMs))),
+        allOverheadMs: cold.map((t) => round(t.startMs - t.setupMs)),
+      },
+      shell: {
+        toolMs: round(shell.toolMs, 1),
+        rawExecMs: round(shell.rawMs, 1),
+        ratio: round(shell.toolMs / shell.rawMs, 2),
+      },
     };
     const rows: Array<[string, string, string, string]> = [
       ["floor: docker create + start + exec (bash -lc)", `${results.floorMs} ms`, "", ""],
-      ["warm start (cache hit), median", `${results.warm.medianMs} ms`, `${results.warm.ratioToFloor}x floor`, `<= ${TARGETS.warmRatio}x and < ${TARGETS.warmMs} ms: ${results.warm.ratioToFloor <= TARGETS.warmRatio && results.warm.medianMs < TARGETS.warmMs ? "met" : "MISSED"}`],
-      ["cold start overhead (miss, minus setup), median", `${results.cold.medianOverheadMs} ms`, "", `< ${TARGETS.coldOverheadMs} ms: ${results.cold.medianOverheadMs < TARGETS.coldOverheadMs ? "met" : "MISSED"}`],
-      ["shell tool vs raw docker exec, median", `${results.shell.toolMs} vs ${results.shell.rawExecMs} ms`, `${results.shell.ratio}x`, `<= ${TARGETS.shellRatio}x: ${results.shell.ratio <= TARGETS.shellRatio ? "met" : "MISSED"}`],
+      [
+        "warm start (cache hit), median",
+        `${results.warm.medianMs} ms`,
+        `${results.warm.ratioToFloor}x floor`,
+        `<= ${TARGETS.warmRatio}x and < ${TARGETS.warmMs} ms: ${results.warm.ratioToFloor <= TARGETS.warmRatio && results.warm.medianMs < TARGETS.warmMs ? "met" : "MISSED"}`,
+      ],
+      [
+        "cold start overhead (miss, minus setup), median",
+        `${results.cold.medianOverheadMs} ms`,
+        "",
+        `< ${TARGETS.coldOverheadMs} ms: ${results.cold.medianOverheadMs < TARGETS.coldOverheadMs ? "met" : "MISSED"}`,
+      ],
+      [
+        "shell tool vs raw docker exec, median",
+        `${results.shell.toolMs} vs ${results.shell.rawExecMs} ms`,
+        `${results.shell.ratio}x`,
+        `<= ${TARGETS.shellRatio}x: ${results.shell.ratio <= TARGETS.shellRatio ? "met" : "MISSED"}`,
+      ],
     ];
     const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length), 6));
     const { machine } = results;
-    console.log(`Taskbox bench, ${results.date}, ${machine.cpus} CPUs (${machine.cpuModel}), Docker ${machine.docker}, load ${machine.loadAverage}`);
-    for (const row of [["measure", "value", "ratio", "target"] as const, ...rows]) console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join(" | "));
+    console.log(
+      `Taskbox bench, ${results.date}, ${machine.cpus} CPUs (${machine.cpuModel}), Docker ${machine.docker}, load ${machine.loadAverage}`,
+    );
+    for (const row of [["measure", "value", "ratio", "target"] as const, ...rows])
+      console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join(" | "));
     const dir = join(import.meta.dirname, "results");
     await mkdir(dir, { recursive: true });
     const file = join(dir, `bench-${results.date.replace(/[:.]/g, "-")}.json`);

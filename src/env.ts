@@ -31,8 +31,14 @@ const rateLimit = z.string().transform((text, ctx) => {
 
 const envSchema = z.object({
   TASKBOX_ROLE: z.enum(["all", "web", "worker"]).default("all"),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
-  TASKBOX_QUEUE_PREFIX: z.string().regex(/^[\w.-]+$/).default("taskbox"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL")
+    .default("redis://127.0.0.1:6379"),
+  TASKBOX_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .default("taskbox"),
   TASKBOX_CONCURRENCY: positiveInt(2),
   TASKBOX_REPO_CONCURRENCY: positiveInt(1),
   TASKBOX_MODEL: z.string().min(1).default("gpt-5.1"),
@@ -47,7 +53,10 @@ const envSchema = z.object({
   TASKBOX_STATUS_INTERVAL_MS: z.coerce.number().int().nonnegative().default(3000),
   TASKBOX_WORK_DIR: z.string().default(join(tmpdir(), "taskbox")),
   // Reliability and abuse limits (README: Operations).
-  TASKBOX_RUNTIME: z.string().regex(/^[\w.-]+$/, "expected the name of an OCI runtime registered with dockerd, such as runsc").optional(),
+  TASKBOX_RUNTIME: z
+    .string()
+    .regex(/^[\w.-]+$/, "expected the name of an OCI runtime registered with dockerd, such as runsc")
+    .optional(),
   TASKBOX_SANDBOX_DISK: memorySize.default(20 * 1024 ** 3),
   TASKBOX_DISK_CHECK_INTERVAL_MS: positiveInt(10_000),
   TASKBOX_LOCK_DURATION_MS: positiveInt(30_000),
@@ -60,8 +69,14 @@ const envSchema = z.object({
   TASKBOX_RATE_LIMIT_INSTALLATION: rateLimit.prefault("100/1h"),
   TASKBOX_MAX_REQUEST_CHARS: positiveInt(20_000),
   TASKBOX_CACHE_MAX_BYTES: memorySize.default(20 * 1024 ** 3),
-  TASKBOX_EGRESS_NETWORK: z.string().regex(/^[\w.-]+$/, "expected the name of an existing Docker network").optional(),
-  TASKBOX_EGRESS_ALLOW_PRIVATE: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
+  TASKBOX_EGRESS_NETWORK: z
+    .string()
+    .regex(/^[\w.-]+$/, "expected the name of an existing Docker network")
+    .optional(),
+  TASKBOX_EGRESS_ALLOW_PRIVATE: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
   GHE_HOST: z.string().min(1).optional(),
   GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
 });
@@ -82,7 +97,9 @@ export function parseEnv(env: NodeJS.ProcessEnv): TaskboxEnv {
 /** The worker talks to the model; the web process does not need a key. */
 export function requireModelCredentials(env: TaskboxEnv): { apiKey: string; baseURL: string | undefined } {
   if (!env.OPENAI_API_KEY) {
-    throw new EnvError("Invalid environment:\n  OPENAI_API_KEY: required by the worker (any value for servers without keys)");
+    throw new EnvError(
+      "Invalid environment:\n  OPENAI_API_KEY: required by the worker (any value for servers without keys)",
+    );
   }
   return { apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL };
 }

@@ -117,7 +117,9 @@ async function main(): Promise<void> {
   const log = pino({ name: "taskbox", level: process.env.LOG_LEVEL ?? "info" });
 
   if (!hasAppCredentials()) {
-    log.warn("no GitHub App credentials (APP_ID, PRIVATE_KEY): serving Probot's setup page; restart once the app is registered");
+    log.warn(
+      "no GitHub App credentials (APP_ID, PRIVATE_KEY): serving Probot's setup page; restart once the app is registered",
+    );
     await run(() => {}, { log });
     return;
   }

@@ -17,7 +17,9 @@ export function runPeriodically(name: string, intervalMs: number, work: () => Pr
   let running: Promise<void> | undefined;
   const tick = () => {
     running = work()
-      .catch((error: unknown) => log.warn({ err: error, job: name }, "periodic job failed; it runs again at the next interval"))
+      .catch((error: unknown) =>
+        log.warn({ err: error, job: name }, "periodic job failed; it runs again at the next interval"),
+      )
       .finally(() => {
         running = undefined;
         if (!stopped) timer = setTimeout(tick, intervalMs);

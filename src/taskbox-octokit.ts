@@ -19,9 +19,15 @@ export const TaskboxOctokit = ProbotOctokit.defaults((options: { throttle?: Reco
   ...options,
   throttle: {
     ...options.throttle,
-    onSecondaryRateLimit: (retryAfter: number, request: ThrottledRequest, octokit: { log: { warn(message: string): void } }) => {
+    onSecondaryRateLimit: (
+      retryAfter: number,
+      request: ThrottledRequest,
+      octokit: { log: { warn(message: string): void } },
+    ) => {
       const retry = request.request.retryCount < SECONDARY_LIMIT_RETRIES;
-      octokit.log.warn(`secondary rate limit on ${request.method} ${request.url}; ${retry ? `retrying in ${retryAfter} s` : "giving up"}`);
+      octokit.log.warn(
+        `secondary rate limit on ${request.method} ${request.url}; ${retry ? `retrying in ${retryAfter} s` : "giving up"}`,
+      );
       return retry;
     },
   },

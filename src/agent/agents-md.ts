@@ -63,7 +63,9 @@ export function renderAgentsMd(files: AgentsMdFile[]): string {
     if (file.content === "" && file.truncated) {
       return `<agents-md path="${file.path}" applies-to="${applies}">\n(not included: the AGENTS.md budget of ${AGENTS_MD_BUDGET_BYTES / 1024} KiB is used up; read the file if you work there)\n</agents-md>`;
     }
-    const cut = file.truncated ? "\n(cut here: the AGENTS.md budget is used up; read the rest of the file yourself)" : "";
+    const cut = file.truncated
+      ? "\n(cut here: the AGENTS.md budget is used up; read the rest of the file yourself)"
+      : "";
     return `<agents-md path="${file.path}" applies-to="${applies}">\n${file.content.replace(BLOCK_TAG, "&lt;$1$2")}${cut}\n</agents-md>`;
   });
   return [

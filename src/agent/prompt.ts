@@ -61,7 +61,9 @@ const UNTRUSTED_TAG = /<(\/?)(untrusted-[\w-]*)/gi;
 /** Wraps sanitized untrusted text in a `<untrusted-…>` block it cannot break out of. */
 export function untrustedBlock(tag: string, attributes: Record<string, string>, text: string): string {
   const attrs = Object.entries(attributes).map(([name, value]) => ` ${name}="${value.replace(/["<>&]/g, "")}"`);
-  return [`<untrusted-${tag}${attrs.join("")}>`, text.replace(UNTRUSTED_TAG, "&lt;$1$2"), `</untrusted-${tag}>`].join("\n");
+  return [`<untrusted-${tag}${attrs.join("")}>`, text.replace(UNTRUSTED_TAG, "&lt;$1$2"), `</untrusted-${tag}>`].join(
+    "\n",
+  );
 }
 
 function describeIssue(issue: NonNullable<TaskPromptInput["issue"]>): string {

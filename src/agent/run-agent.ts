@@ -106,10 +106,7 @@ async function requestCompletion(
   signal: AbortSignal | undefined,
 ): Promise<ChatCompletion> {
   try {
-    return await client.chat.completions.create(
-      { ...body, tools: [SHELL_TOOL], tool_choice: "auto" },
-      { signal },
-    );
+    return await client.chat.completions.create({ ...body, tools: [SHELL_TOOL], tool_choice: "auto" }, { signal });
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw toModelApiError(error);
@@ -124,7 +121,11 @@ function toModelApiError(error: unknown): unknown {
   if (error instanceof APIError) {
     const detail = (error.error as { message?: unknown } | undefined)?.message;
     const message = typeof detail === "string" && detail !== "" ? detail : error.message;
-    return new ModelApiError(`model API error (HTTP ${error.status}): ${message}`, error.status, { cause: error });
+    return new ModelApiError(
+      `model API error (HTTP ${String(error.status)}): ${message}`,
+      error.status as number | undefined,
+      { cause: error },
+    );
   }
   return error;
 }
@@ -163,7 +164,7 @@ async function answerToolCall(
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
+    const onAbort = (): void => reject(signal.reason as Error);
     if (signal.aborted) onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));

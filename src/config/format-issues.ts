@@ -2,11 +2,17 @@ import type { z } from "zod";
 
 /** One markdown line per problem: "`agent.max_turns`: expected …" (top-level problems have no path prefix). */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => (issue.path.length === 0 ? issue.message : `${codeSpan(formatPath(issue.path))}: ${issue.message}`));
+  return issues.map((issue) =>
+    issue.path.length === 0 ? issue.message : `${codeSpan(formatPath(issue.path))}: ${issue.message}`,
+  );
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((segment, index) => (typeof segment === "number" ? `[${segment}]` : `${index === 0 ? "" : "."}${String(segment)}`)).join("");
+  return path
+    .map((segment, index) =>
+      typeof segment === "number" ? `[${segment}]` : `${index === 0 ? "" : "."}${String(segment)}`,
+    )
+    .join("");
 }
 
 /** Markdown code span that survives backticks in the text (user-controlled keys and values end up here). */

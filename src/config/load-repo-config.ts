@@ -1,5 +1,11 @@
 import { codeSpan, formatIssues } from "./format-issues.js";
-import { CONFIG_FILE_NAME, CONFIG_PATH, createRepoConfigSchema, type ConfigDefaults, type RepoConfig } from "./schema.js";
+import {
+  CONFIG_FILE_NAME,
+  CONFIG_PATH,
+  createRepoConfigSchema,
+  type ConfigDefaults,
+  type RepoConfig,
+} from "./schema.js";
 
 export type ConfigResult = { ok: true; config: RepoConfig } | { ok: false; error: string };
 

@@ -59,40 +59,44 @@ export function createRepoConfigSchema(defaults: ConfigDefaults): z.ZodType<Repo
 }
 
 function environmentSchema(defaults: ConfigDefaults) {
-  return section({
-    image: withDefault(
-      z.string({ error: expected("an image name such as `taskbox-sandbox:latest`") }).regex(/^\S+$/),
-      defaults.defaultImage,
-    ),
-    setup: optionalScript(),
-    maintenance: optionalScript(),
-    env: withDefault(envVariables(), {}),
-    secrets: withDefault(secretNames(), []),
-    packages: withDefault(packageVersions(), {}),
-    cache: section({ ttl: withDefault(duration(), DEFAULT_CACHE_TTL_MS) }).transform((cache) => ({ ttlMs: cache.ttl })),
-  })
-    .superRefine((environment, ctx) => {
-      environment.secrets.forEach((name, index) => {
-        if (Object.hasOwn(environment.env, name)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["secrets", index],
-            input: name,
-            message: `${codeSpan(name)} is also set in \`environment.env\`; a variable is either plain or a secret`,
-          });
-        }
-      });
+  return (
+    section({
+      image: withDefault(
+        z.string({ error: expected("an image name such as `taskbox-sandbox:latest`") }).regex(/^\S+$/),
+        defaults.defaultImage,
+      ),
+      setup: optionalScript(),
+      maintenance: optionalScript(),
+      env: withDefault(envVariables(), {}),
+      secrets: withDefault(secretNames(), []),
+      packages: withDefault(packageVersions(), {}),
+      cache: section({ ttl: withDefault(duration(), DEFAULT_CACHE_TTL_MS) }).transform((cache) => ({
+        ttlMs: cache.ttl,
+      })),
     })
-    // zod leaves out keys whose input was missing; RepoConfig promises `setup` is always present.
-    .transform(({ image, setup, maintenance, env, secrets, packages, cache }) => ({
-      image,
-      setup,
-      maintenance,
-      env,
-      secrets,
-      packages,
-      cache,
-    }));
+      .superRefine((environment, ctx) => {
+        environment.secrets.forEach((name, index) => {
+          if (Object.hasOwn(environment.env, name)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["secrets", index],
+              input: name,
+              message: `${codeSpan(name)} is also set in \`environment.env\`; a variable is either plain or a secret`,
+            });
+          }
+        });
+      })
+      // zod leaves out keys whose input was missing; RepoConfig promises `setup` is always present.
+      .transform(({ image, setup, maintenance, env, secrets, packages, cache }) => ({
+        image,
+        setup,
+        maintenance,
+        env,
+        secrets,
+        packages,
+        cache,
+      }))
+  );
 }
 
 function optionalScript() {
@@ -104,14 +108,14 @@ function optionalScript() {
 /** `node: 20` and `python: "3.12"` alike; a version is matched as text against what the image offers. */
 function packageVersions() {
   const version = z
-    .union([z.string(), z.number()], { error: expected("a version such as `\"20\"` or `\"3.12\"`") })
+    .union([z.string(), z.number()], { error: expected('a version such as `"20"` or `"3.12"`') })
     .transform(String)
-    .pipe(z.string().regex(/^[\w.+-]+$/, { error: expected("a version such as `\"20\"` or `\"3.12\"`") }));
+    .pipe(z.string().regex(/^[\w.+-]+$/, { error: expected('a version such as `"20"` or `"3.12"`') }));
   return z.record(z.string().regex(PACKAGE_NAME_PATTERN), version, {
     error: (issue) =>
       issue.code === "invalid_key"
         ? `${describeValue(issue.input)} is not a package name (lowercase letters, digits, \`-\` and \`_\`)`
-        : expectedMessage("a mapping of package: version, such as `node: \"20\"`", issue.input),
+        : expectedMessage('a mapping of package: version, such as `node: "20"`', issue.input),
   });
 }
 
@@ -131,7 +135,12 @@ function secretNames() {
   return z.array(name, { error: expected("a list of secret names") }).superRefine((names, ctx) => {
     names.forEach((name, index) => {
       if (names.indexOf(name) !== index) {
-        ctx.addIssue({ code: "custom", path: [index], input: name, message: `${codeSpan(name)} is listed more than once` });
+        ctx.addIssue({
+          code: "custom",
+          path: [index],
+          input: name,
+          message: `${codeSpan(name)} is listed more than once`,
+        });
       }
     });
   });
@@ -139,7 +148,13 @@ function secretNames() {
 
 function agentSchema(defaults: ConfigDefaults) {
   return section({
-    model: withDefault(z.string({ error: expected("a model name") }).trim().min(1), defaults.defaultModel),
+    model: withDefault(
+      z
+        .string({ error: expected("a model name") })
+        .trim()
+        .min(1),
+      defaults.defaultModel,
+    ),
     max_turns: withDefault(positiveInteger(), DEFAULT_MAX_TURNS),
     max_tokens: withDefault(positiveInteger(), DEFAULT_MAX_TOKENS),
   }).transform((agent) => ({ model: agent.model, maxTurns: agent.max_turns, maxTokens: agent.max_tokens }));
@@ -179,7 +194,11 @@ function triggersSchema() {
       DEFAULT_TRIGGER_COMMAND,
     ),
     label: withDefault(
-      z.string({ error: expected(LABEL_RULE) }).trim().min(1, { error: expected(LABEL_RULE) }).max(50, { error: expected(LABEL_RULE) }),
+      z
+        .string({ error: expected(LABEL_RULE) })
+        .trim()
+        .min(1, { error: expected(LABEL_RULE) })
+        .max(50, { error: expected(LABEL_RULE) }),
       DEFAULT_TRIGGER_LABEL,
     ),
   });
@@ -190,9 +209,12 @@ function internetSchema() {
   const onOff = z.union([z.enum(["on", "off"]), z.boolean().transform((on) => (on ? "on" : "off"))], {
     error: expected("`on` or `off`"),
   });
-  const access = z.union([z.enum(["off", "limited", "unrestricted"]), z.literal(false).transform(() => "off" as const)], {
-    error: expected("`off`, `limited` or `unrestricted`"),
-  });
+  const access = z.union(
+    [z.enum(["off", "limited", "unrestricted"]), z.literal(false).transform(() => "off" as const)],
+    {
+      error: expected("`off`, `limited` or `unrestricted`"),
+    },
+  );
   const allowRule = "a host such as `pypi.org`, a wildcard such as `*.npmjs.org`, or a preset name";
   const allowEntry = z.string({ error: expected(allowRule) }).transform((text, ctx) => {
     const result = parseAllowEntry(text);
@@ -209,13 +231,22 @@ function internetSchema() {
   return section({
     setup: withDefault(onOff, "on"),
     agent: withDefault(access, "off"),
-    allow: withDefault(z.array(allowEntry, { error: expected(`a list of entries, each ${allowRule}`) }).transform(unique), []),
-    methods: withDefault(z.array(method, { error: expected(`a list of HTTP methods, each ${methodRule}`) }).transform(unique), DEFAULT_METHODS),
+    allow: withDefault(
+      z.array(allowEntry, { error: expected(`a list of entries, each ${allowRule}`) }).transform(unique),
+      [],
+    ),
+    methods: withDefault(
+      z.array(method, { error: expected(`a list of HTTP methods, each ${methodRule}`) }).transform(unique),
+      DEFAULT_METHODS,
+    ),
   });
 }
 
 function positiveInteger() {
-  return z.number({ error: expected("a positive whole number") }).int().positive();
+  return z
+    .number({ error: expected("a positive whole number") })
+    .int()
+    .positive();
 }
 
 function duration() {
@@ -223,7 +254,8 @@ function duration() {
   return z.union([z.string(), z.number()], { error: expected(expectation) }).transform((value, ctx) => {
     const ms = parseDurationOrUndefined(value);
     if (ms !== undefined && ms > 0) return ms;
-    const message = ms === 0 ? expectedMessage("a duration longer than zero", value) : expectedMessage(expectation, value);
+    const message =
+      ms === 0 ? expectedMessage("a duration longer than zero", value) : expectedMessage(expectation, value);
     ctx.addIssue({ code: "custom", input: value, message });
     return z.NEVER;
   });
@@ -278,8 +310,9 @@ function describeValue(value: unknown): string {
   if (value === null || value === undefined) return "nothing";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return codeSpan(JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value));
-  return codeSpan(String(value));
+  if (typeof value === "string")
+    return codeSpan(JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value));
+  return codeSpan(JSON.stringify(value) ?? typeof value);
 }
 
 export function closestMatch(word: string, candidates: string[]): string | undefined {

@@ -48,7 +48,9 @@ function parseYaml(text: string, path: string): unknown {
 
 function validateStore(raw: unknown, path: string): SecretsStore {
   if (!isMapping(raw)) {
-    throw new SecretsFileError(`secrets file ${path} must be a mapping of "owner/repo" or "owner/*" scopes to NAME: value mappings`);
+    throw new SecretsFileError(
+      `secrets file ${path} must be a mapping of "owner/repo" or "owner/*" scopes to NAME: value mappings`,
+    );
   }
   const problems: string[] = [];
   const store: SecretsStore = {};

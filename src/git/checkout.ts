@@ -20,7 +20,12 @@ export class MissingRefError extends GitError {
  * Shallow-checks out one commit (a branch name or a full sha) into an empty directory, detached.
  * origin keeps the plain URL: the token is only ever sent as a header by runGit.
  */
-export async function checkoutRef(options: { dir: string; remoteUrl: string; token: string; ref: string }): Promise<{ sha: string }> {
+export async function checkoutRef(options: {
+  dir: string;
+  remoteUrl: string;
+  token: string;
+  ref: string;
+}): Promise<{ sha: string }> {
   const { dir, remoteUrl, token, ref } = options;
   await mkdir(dir, { recursive: true });
   if ((await readdir(dir)).length > 0) throw new Error(`checkout directory is not empty: ${dir}`);

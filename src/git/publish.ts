@@ -35,12 +35,16 @@ export async function commitAndPush(options: {
   // A lease on an empty value means "the branch must not exist yet": a plain push would still fast-forward an
   // existing branch, and no force is ever applied to a branch that is there.
   try {
-    await runGit(["push", "--quiet", `--force-with-lease=refs/heads/${branch}:`, "origin", `HEAD:refs/heads/${branch}`], {
-      cwd: dir,
-      token,
-    });
+    await runGit(
+      ["push", "--quiet", `--force-with-lease=refs/heads/${branch}:`, "origin", `HEAD:refs/heads/${branch}`],
+      {
+        cwd: dir,
+        token,
+      },
+    );
   } catch (error) {
-    if (error instanceof GitError && /\[(?:remote )?rejected\]/.test(error.stderrTail)) throw new PushRejectedError(branch, error);
+    if (error instanceof GitError && /\[(?:remote )?rejected\]/.test(error.stderrTail))
+      throw new PushRejectedError(branch, error);
     throw error;
   }
 
@@ -59,9 +63,13 @@ async function commitPatch(options: {
   threeWay?: boolean;
 }): Promise<{ commitSha: string; diffstat: string }> {
   const { dir, patch, message, author } = options;
-  if (patch.length === 0) throw new Error("commitPatch needs a non-empty patch; callers must skip publishing when nothing changed");
+  if (patch.length === 0)
+    throw new Error("commitPatch needs a non-empty patch; callers must skip publishing when nothing changed");
 
-  await runGit(["apply", "--index", "--binary", ...(options.threeWay ? ["--3way"] : []), "-"], { cwd: dir, input: patch });
+  await runGit(["apply", "--index", "--binary", ...(options.threeWay ? ["--3way"] : []), "-"], {
+    cwd: dir,
+    input: patch,
+  });
   const identity = {
     GIT_AUTHOR_NAME: author.name,
     GIT_AUTHOR_EMAIL: author.email,
@@ -112,15 +120,21 @@ export async function pushOntoBranch(options: {
   let commit = await commitPatch({ dir, patch, message, author });
   for (let attempt = 1; ; attempt++) {
     try {
-      await runGit(["push", "--quiet", `--force-with-lease=refs/heads/${branch}:${head}`, "origin", `HEAD:refs/heads/${branch}`], {
-        cwd: dir,
-        token,
-      });
+      await runGit(
+        ["push", "--quiet", `--force-with-lease=refs/heads/${branch}:${head}`, "origin", `HEAD:refs/heads/${branch}`],
+        {
+          cwd: dir,
+          token,
+        },
+      );
       return { ...commit, rebasedOnto };
     } catch (error) {
       if (!(error instanceof GitError && REJECTED.test(error.stderrTail))) throw error;
       if (attempt >= attempts) {
-        throw new BranchMovedError(branch, `push rejected: branch ${branch} kept moving while Taskbox pushed (${attempts} attempts)`);
+        throw new BranchMovedError(
+          branch,
+          `push rejected: branch ${branch} kept moving while Taskbox pushed (${attempts} attempts)`,
+        );
       }
     }
     head = await fetchBranchHead(dir, branch, token);
@@ -130,7 +144,9 @@ export async function pushOntoBranch(options: {
       commit = await commitPatch({ dir, patch, message, author, threeWay: true });
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
-      const conflicts = (await runGit(["diff", "--name-only", "--diff-filter=U"], { cwd: dir })).stdout.toString("utf8").trim();
+      const conflicts = (await runGit(["diff", "--name-only", "--diff-filter=U"], { cwd: dir })).stdout
+        .toString("utf8")
+        .trim();
       const files = conflicts ? conflicts.split("\n").join(", ") : "see the log";
       throw new BranchMovedError(
         branch,
@@ -143,7 +159,10 @@ export async function pushOntoBranch(options: {
 
 async function fetchBranchHead(dir: string, branch: string, token: string): Promise<string> {
   try {
-    await runGit(["fetch", "--quiet", "--depth=1", "--no-tags", "--", "origin", `refs/heads/${branch}`], { cwd: dir, token });
+    await runGit(["fetch", "--quiet", "--depth=1", "--no-tags", "--", "origin", `refs/heads/${branch}`], {
+      cwd: dir,
+      token,
+    });
   } catch (error) {
     if (error instanceof GitError && /couldn't find remote ref/.test(error.stderrTail)) {
       throw new BranchMovedError(branch, `branch ${branch} was deleted while the task ran; nothing was pushed`);
@@ -157,7 +176,12 @@ const REJECTED = /\[(?:remote )?rejected\]/;
 
 function rejectionReason(stderr: string, branch: string): string {
   const reason = /\[(?:remote )?rejected\][^\n]*\(([^)]*)\)/.exec(stderr)?.[1] ?? "see git output";
-  if (reason === "stale info" || reason === "already exists" || reason === "fetch first" || reason === "non-fast-forward") {
+  if (
+    reason === "stale info" ||
+    reason === "already exists" ||
+    reason === "fetch first" ||
+    reason === "non-fast-forward"
+  ) {
     return `branch ${branch} already exists on origin; Taskbox never overwrites a branch (${reason})`;
   }
   return `origin refused branch ${branch} (${reason})`;

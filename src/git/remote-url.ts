@@ -2,7 +2,12 @@
 const NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** The clone URL of a repository on github.com, or on a GitHub Enterprise host as Probot's GHE_HOST/GHE_PROTOCOL name it. */
-export function repositoryRemoteUrl(options: { owner: string; repo: string; gheHost?: string; gheProtocol?: string }): string {
+export function repositoryRemoteUrl(options: {
+  owner: string;
+  repo: string;
+  gheHost?: string;
+  gheProtocol?: string;
+}): string {
   for (const name of [options.owner, options.repo]) {
     if (!NAME.test(name) || name === "." || name === "..") {
       throw new Error(`invalid GitHub owner or repository name: ${JSON.stringify(name)}`);

@@ -56,7 +56,10 @@ export function createTaskJobProcessor(options: TaskJobProcessorOptions): TaskJo
       if (decision.ok) return true;
       if (decision.reason === "thread") {
         if (await isLive(decision.blockedBy)) return false;
-        log.warn({ taskId: data.taskId, stale: decision.blockedBy }, "dropping a task that no longer runs from its thread's line");
+        log.warn(
+          { taskId: data.taskId, stale: decision.blockedBy },
+          "dropping a task that no longer runs from its thread's line",
+        );
         await board.leave(thread, decision.blockedBy);
         continue;
       }
@@ -120,7 +123,12 @@ export function createTaskJobProcessor(options: TaskJobProcessorOptions): TaskJo
           await board.addToPull({ repository: thread.repository, number: pull.number }, record);
         }
         if (data.trigger?.kind === "label") {
-          await removeTriggerLabel(octokit, { owner: data.owner, repo: data.repo, number: data.issue.number, label: data.trigger.label });
+          await removeTriggerLabel(octokit, {
+            owner: data.owner,
+            repo: data.repo,
+            number: data.issue.number,
+            label: data.trigger.label,
+          });
         }
       } finally {
         await release();

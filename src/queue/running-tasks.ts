@@ -37,7 +37,12 @@ export function createRunningTasks(): RunningTasks {
  * cancel requests are announced on a Redis channel, and the process that runs the task aborts it. A request that
  * arrives before the task starts is caught by the flag the worker checks at start.
  */
-export function listenForCancels(options: { subscriber: Redis; channel: string; running: RunningTasks; log: Logger }): () => void {
+export function listenForCancels(options: {
+  subscriber: Redis;
+  channel: string;
+  running: RunningTasks;
+  log: Logger;
+}): () => void {
   const { subscriber, channel, running, log } = options;
   subscriber.on("error", (error: Error) => log.warn({ err: error }, "cancel channel connection error"));
   subscriber.on("message", (from: string, message: string) => {
@@ -52,6 +57,8 @@ export function listenForCancels(options: { subscriber: Redis; channel: string; 
     if (running.cancel(request)) log.info({ taskId: request.taskId, by: request.by }, "task cancelled");
   });
   // ioredis re-subscribes by itself after a reconnect.
-  subscriber.subscribe(channel).catch((error: unknown) => log.error({ err: error }, "could not subscribe to cancel requests"));
+  subscriber
+    .subscribe(channel)
+    .catch((error: unknown) => log.error({ err: error }, "could not subscribe to cancel requests"));
   return () => subscriber.disconnect();
 }

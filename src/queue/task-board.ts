@@ -98,7 +98,11 @@ export function createTaskBoard(redis: Redis, prefix: string): TaskBoard {
     waiting: (repository: string) => `${base}:waiting:${repository}`,
     cancel: (taskId: string) => `${base}:cancel:${taskId}`,
   };
-  const gateKeys = (thread: ThreadRef) => [keys.line(thread), keys.running(thread.repository), keys.waiting(thread.repository)];
+  const gateKeys = (thread: ThreadRef) => [
+    keys.line(thread),
+    keys.running(thread.repository),
+    keys.waiting(thread.repository),
+  ];
 
   async function records(taskIds: string[]): Promise<TaskRecord[]> {
     if (taskIds.length === 0) return [];
@@ -116,10 +120,14 @@ export function createTaskBoard(redis: Redis, prefix: string): TaskBoard {
   }
 
   async function gate(thread: ThreadRef, taskId: string, cap: number, claim: boolean): Promise<StartDecision> {
-    const [outcome, head] = (await redis.eval(TRY_START, 3, ...gateKeys(thread), taskId, String(cap), claim ? "1" : "0")) as [
-      string,
-      string,
-    ];
+    const [outcome, head] = (await redis.eval(
+      TRY_START,
+      3,
+      ...gateKeys(thread),
+      taskId,
+      String(cap),
+      claim ? "1" : "0",
+    )) as [string, string];
     if (outcome === "ok") return { ok: true };
     if (outcome === "thread") return { ok: false, reason: "thread", blockedBy: head };
     return { ok: false, reason: "repository", running: await redis.smembers(keys.running(thread.repository)) };
@@ -170,7 +178,10 @@ export function createTaskBoard(redis: Redis, prefix: string): TaskBoard {
     },
 
     async leave(thread, taskId) {
-      const [nextInThread, nextInRepository] = (await redis.eval(LEAVE, 3, ...gateKeys(thread), taskId)) as [string, string];
+      const [nextInThread, nextInRepository] = (await redis.eval(LEAVE, 3, ...gateKeys(thread), taskId)) as [
+        string,
+        string,
+      ];
       return { nextInThread: nextInThread || undefined, nextInRepository: nextInRepository || undefined };
     },
 

@@ -49,10 +49,14 @@ export function recordOfStatus(status: TaskStatus, redact: (text: string) => str
     finishedAt: now,
     timings: status.timings,
     totalTokens: status.usage?.totalTokens,
-    pullRequest: status.pullRequest ?? (status.followUp && { number: status.followUp.number, url: status.followUp.url }),
+    pullRequest:
+      status.pullRequest ?? (status.followUp && { number: status.followUp.number, url: status.followUp.url }),
     commitSha: status.commitSha,
     summary: status.summary === undefined ? undefined : redact(status.summary).slice(0, SUMMARY_CHARS),
-    failure: status.failure && { phase: status.failure.phase, message: redact(status.failure.message).slice(0, MESSAGE_CHARS) },
+    failure: status.failure && {
+      phase: status.failure.phase,
+      message: redact(status.failure.message).slice(0, MESSAGE_CHARS),
+    },
     cancelledBy: status.cancelledBy,
   };
 }

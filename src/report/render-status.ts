@@ -77,13 +77,17 @@ function details(status: TaskStatus): string[] {
     case "succeeded":
       return [
         ...(status.followUp ? [renderPushed(status.followUp, status.commitSha)] : []),
-        ...(status.pullRequest && !status.followUp ? [`Opened [#${status.pullRequest.number}](${status.pullRequest.url}).`] : []),
+        ...(status.pullRequest && !status.followUp
+          ? [`Opened [#${status.pullRequest.number}](${status.pullRequest.url}).`]
+          : []),
         ...(status.summary ? [quoteUntrusted(status.summary, SUMMARY_BUDGET)] : []),
         ...facts(status),
       ];
     case "answered":
       return [
-        ...(status.summary ? [quoteUntrusted(status.summary, SUMMARY_BUDGET)] : ["The agent finished without changes or an answer."]),
+        ...(status.summary
+          ? [quoteUntrusted(status.summary, SUMMARY_BUDGET)]
+          : ["The agent finished without changes or an answer."]),
         ...facts(status),
       ];
     case "failed":
@@ -91,7 +95,10 @@ function details(status: TaskStatus): string[] {
     case "cancelled":
       return ["The sandbox was stopped and removed; nothing was pushed.", ...facts(status)];
     case "ready":
-      return [...facts(status), ...(status.environment?.logTail?.trim() ? [renderLogTail(status.environment.logTail)] : [])];
+      return [
+        ...facts(status),
+        ...(status.environment?.logTail?.trim() ? [renderLogTail(status.environment.logTail)] : []),
+      ];
   }
 }
 
@@ -198,7 +205,11 @@ export function fencedCodeBlock(content: string, info = ""): string {
  * A fenced code block of at most maxChars, fence included (a long backtick run inside makes the fence long too). When the
  * content does not fit, the start or end of it is kept and a line above the block says so.
  */
-export function boundedCodeBlock(content: string, maxChars: number, options: { keep: "start" | "end"; info?: string }): string {
+export function boundedCodeBlock(
+  content: string,
+  maxChars: number,
+  options: { keep: "start" | "end"; info?: string },
+): string {
   const cut = options.keep === "end" ? sliceCharsFromEnd : sliceChars;
   let kept = cut(content, maxChars);
   for (;;) {

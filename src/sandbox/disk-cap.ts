@@ -42,9 +42,15 @@ export class DiskCap {
   }
 
   /** Creates the container with a size quota where the engine can enforce one. */
-  async createContainer(docker: Docker, options: Docker.ContainerCreateOptions): Promise<{ container: Docker.Container; quota: boolean }> {
+  async createContainer(
+    docker: Docker,
+    options: Docker.ContainerCreateOptions,
+  ): Promise<{ container: Docker.Container; quota: boolean }> {
     if (this.#quotaSupported !== false) {
-      const withQuota = { ...options, HostConfig: { ...options.HostConfig, StorageOpt: { size: String(this.#limitBytes) } } };
+      const withQuota = {
+        ...options,
+        HostConfig: { ...options.HostConfig, StorageOpt: { size: String(this.#limitBytes) } },
+      };
       try {
         const container = await docker.createContainer(withQuota);
         this.#quotaSupported = true;
@@ -75,7 +81,9 @@ export class DiskCap {
           exceeded = new SandboxDiskLimitError(used, this.#limitBytes);
           stopped = true;
           log.warn({ usedBytes: used, limitBytes: this.#limitBytes }, "sandbox over its disk limit: stopping it");
-          await container.kill().catch((error: unknown) => log.warn({ err: error }, "could not stop a sandbox over its disk limit"));
+          await container
+            .kill()
+            .catch((error: unknown) => log.warn({ err: error }, "could not stop a sandbox over its disk limit"));
           return;
         }
       } catch (error) {

@@ -69,7 +69,9 @@ interface CaBundle {
 
 async function readCaBundle(caBundlePath: string): Promise<CaBundle> {
   const path = resolve(caBundlePath);
-  const digest = createHash("sha256").update(await readFile(path)).digest("hex");
+  const digest = createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
   return { path, marker: `# taskbox extra CA sha256:${digest}` };
 }
 
@@ -86,7 +88,11 @@ async function installCaBundle(sandbox: Sandbox, caBundle: CaBundle): Promise<vo
   }
 }
 
-export function createDockerSandboxFactory(deps: { docker: Docker; log: Logger; hardening?: SandboxHardening }): SandboxFactory {
+export function createDockerSandboxFactory(deps: {
+  docker: Docker;
+  log: Logger;
+  hardening?: SandboxHardening;
+}): SandboxFactory {
   return { create: (options) => createDockerSandbox(deps.docker, deps.log, options, deps.hardening ?? {}) };
 }
 
@@ -110,27 +116,32 @@ async function createDockerSandbox(
     : undefined;
   let sandbox: DockerSandbox | undefined;
   try {
-    const { container, diskWatch } = await createHardenedContainer(docker, hardening, log.child({ taskId: options.taskId }), {
-      name,
-      Image: options.image,
-      Cmd: ["sleep", "infinity"],
-      User: "taskbox",
-      WorkingDir: WORKSPACE,
-      Labels: labels,
-      HostConfig: {
-        // Not "none": a container in that mode can never join a network, and a later phase may need one.
-        NetworkMode: network ? name : "bridge",
-        CapDrop: ["ALL"],
-        SecurityOpt: ["no-new-privileges"],
-        // docker-init reaps the zombies that killed commands leave behind.
-        Init: true,
-        Memory: options.limits.memoryBytes,
-        MemorySwap: options.limits.memoryBytes,
-        NanoCpus: options.limits.nanoCpus,
-        PidsLimit: options.limits.pidsLimit,
-        Binds: caBundle ? [`${caBundle.path}:${CA_BUNDLE_MOUNT}:ro`] : [],
+    const { container, diskWatch } = await createHardenedContainer(
+      docker,
+      hardening,
+      log.child({ taskId: options.taskId }),
+      {
+        name,
+        Image: options.image,
+        Cmd: ["sleep", "infinity"],
+        User: "taskbox",
+        WorkingDir: WORKSPACE,
+        Labels: labels,
+        HostConfig: {
+          // Not "none": a container in that mode can never join a network, and a later phase may need one.
+          NetworkMode: network ? name : "bridge",
+          CapDrop: ["ALL"],
+          SecurityOpt: ["no-new-privileges"],
+          // docker-init reaps the zombies that killed commands leave behind.
+          Init: true,
+          Memory: options.limits.memoryBytes,
+          MemorySwap: options.limits.memoryBytes,
+          NanoCpus: options.limits.nanoCpus,
+          PidsLimit: options.limits.pidsLimit,
+          Binds: caBundle ? [`${caBundle.path}:${CA_BUNDLE_MOUNT}:ro`] : [],
+        },
       },
-    });
+    );
     sandbox = new DockerSandbox({
       container,
       docker,
@@ -219,7 +230,12 @@ class DockerSandbox implements Sandbox {
     // Labels go in the body, the config the image gets (Docker keeps the container's other labels), so no Dockerfile
     // quoting is involved; pausing keeps running processes from changing files halfway through.
     const image = (await this.#container.commit({
-      _query: { container: this.containerId, repo: options.tag.slice(0, colon), tag: options.tag.slice(colon + 1), pause: true },
+      _query: {
+        container: this.containerId,
+        repo: options.tag.slice(0, colon),
+        tag: options.tag.slice(colon + 1),
+        pause: true,
+      },
       _body: { Labels: options.labels },
     })) as { Id: string };
     this.#log.info({ imageId: image.Id, tag: options.tag }, "sandbox committed to an image");

@@ -25,7 +25,10 @@ const HOP_BY_HOP = new Set([
 
 /** Lower case, without a trailing dot or IPv6 brackets: the form allow entries are written in. */
 export function normalizeHost(host) {
-  return host.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+  return host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
 }
 
 export function isHostAllowed(policy, host) {
@@ -97,13 +100,28 @@ export function isPrivateAddress(address) {
 
 const PRIVATE_RANGES = new BlockList();
 for (const [network, prefix] of [
-  ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12],
-  ["192.0.0.0", 24], ["192.0.2.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["198.51.100.0", 24],
-  ["203.0.113.0", 24], ["224.0.0.0", 3],
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.0.2.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["198.51.100.0", 24],
+  ["203.0.113.0", 24],
+  ["224.0.0.0", 3],
 ]) {
   PRIVATE_RANGES.addSubnet(network, prefix, "ipv4");
 }
-for (const [network, prefix] of [["::", 127], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]]) {
+for (const [network, prefix] of [
+  ["::", 127],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8],
+]) {
   PRIVATE_RANGES.addSubnet(network, prefix, "ipv6");
 }
 
@@ -155,7 +173,11 @@ function forwardHttp(proxy, request, response) {
   }
   if (!target || target.protocol !== "http:") {
     // Origin-form requests are not for a proxy, and https:// in absolute form would need TLS from the proxy.
-    refuseRequest(response, 400, "send plain HTTP requests in absolute form (http://host/path) and HTTPS through CONNECT");
+    refuseRequest(
+      response,
+      400,
+      "send plain HTTP requests in absolute form (http://host/path) and HTTPS through CONNECT",
+    );
     return;
   }
   const host = normalizeHost(target.hostname);
@@ -178,25 +200,34 @@ function forwardHttp(proxy, request, response) {
   // The Host header names the site a shared server serves; it must be the host that was checked.
   headers.host = target.host;
   const refuse = (status, message) => refuseRequest(response, status, message);
-  resolveUpstream(proxy, host, entry, (address) => {
-    const upstream = httpRequest({ host: address, port, method, path: `${target.pathname}${target.search}`, headers }, (answer) => {
-      proxy.log({ event: "allowed", ...entry, status: answer.statusCode });
-      const answerHeaders = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (!HOP_BY_HOP.has(name) && value !== undefined) answerHeaders[name] = value;
-      }
-      response.writeHead(answer.statusCode ?? 502, answerHeaders);
-      answer.on("error", () => response.destroy());
-      answer.pipe(response);
-    });
-    upstream.on("error", (error) => {
-      proxy.log({ event: "failed", ...entry, error: error.code ?? error.message });
-      if (!response.headersSent) refuse(502, `could not reach ${host}:${port} (${error.code ?? error.message})`);
-      else response.destroy();
-    });
-    request.on("error", () => upstream.destroy());
-    request.pipe(upstream);
-  }, refuse);
+  resolveUpstream(
+    proxy,
+    host,
+    entry,
+    (address) => {
+      const upstream = httpRequest(
+        { host: address, port, method, path: `${target.pathname}${target.search}`, headers },
+        (answer) => {
+          proxy.log({ event: "allowed", ...entry, status: answer.statusCode });
+          const answerHeaders = {};
+          for (const [name, value] of Object.entries(answer.headers)) {
+            if (!HOP_BY_HOP.has(name) && value !== undefined) answerHeaders[name] = value;
+          }
+          response.writeHead(answer.statusCode ?? 502, answerHeaders);
+          answer.on("error", () => response.destroy());
+          answer.pipe(response);
+        },
+      );
+      upstream.on("error", (error) => {
+        proxy.log({ event: "failed", ...entry, error: error.code ?? error.message });
+        if (!response.headersSent) refuse(502, `could not reach ${host}:${port} (${error.code ?? error.message})`);
+        else response.destroy();
+      });
+      request.on("error", () => upstream.destroy());
+      request.pipe(upstream);
+    },
+    refuse,
+  );
 }
 
 function tunnel(proxy, request, socket, head) {
@@ -213,39 +244,45 @@ function tunnel(proxy, request, socket, head) {
     return;
   }
   const refuse = (status, message) => refuseTunnel(socket, status, message);
-  resolveUpstream(proxy, target.host, entry, (address) => {
-    let connected = false;
-    const upstream = connect({ host: address, port: target.port });
-    upstream.on("error", (error) => {
-      if (connected) {
-        socket.destroy();
-        return;
-      }
-      proxy.log({ event: "failed", ...entry, error: error.code ?? error.message });
-      refuse(502, `could not reach ${target.host}:${target.port} (${error.code ?? error.message})`);
-    });
-    upstream.once("connect", () => {
-      connected = true;
-      socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      // Server-speaks-first protocols (SSH) need this direction at once; the client's first bytes are checked below.
-      upstream.pipe(socket);
-      awaitClientHello(socket, head, (first) => {
-        if (socket.destroyed || upstream.destroyed) return;
-        const serverName = readServerName(first);
-        if (typeof serverName === "string" && normalizeHost(serverName) !== target.host) {
-          proxy.log({ event: "denied", reason: "sni", ...entry, serverName: normalizeHost(serverName) });
-          upstream.destroy();
+  resolveUpstream(
+    proxy,
+    target.host,
+    entry,
+    (address) => {
+      let connected = false;
+      const upstream = connect({ host: address, port: target.port });
+      upstream.on("error", (error) => {
+        if (connected) {
           socket.destroy();
           return;
         }
-        proxy.log({ event: "allowed", ...entry });
-        upstream.write(first);
-        socket.pipe(upstream);
+        proxy.log({ event: "failed", ...entry, error: error.code ?? error.message });
+        refuse(502, `could not reach ${target.host}:${target.port} (${error.code ?? error.message})`);
       });
-      upstream.once("close", () => socket.destroy());
-    });
-    socket.once("close", () => upstream.destroy());
-  }, refuse);
+      upstream.once("connect", () => {
+        connected = true;
+        socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        // Server-speaks-first protocols (SSH) need this direction at once; the client's first bytes are checked below.
+        upstream.pipe(socket);
+        awaitClientHello(socket, head, (first) => {
+          if (socket.destroyed || upstream.destroyed) return;
+          const serverName = readServerName(first);
+          if (typeof serverName === "string" && normalizeHost(serverName) !== target.host) {
+            proxy.log({ event: "denied", reason: "sni", ...entry, serverName: normalizeHost(serverName) });
+            upstream.destroy();
+            socket.destroy();
+            return;
+          }
+          proxy.log({ event: "allowed", ...entry });
+          upstream.write(first);
+          socket.pipe(upstream);
+        });
+        upstream.once("close", () => socket.destroy());
+      });
+      socket.once("close", () => upstream.destroy());
+    },
+    refuse,
+  );
 }
 
 /** Collects the client's first bytes until they hold a whole TLS record, are clearly not TLS, or time runs out. */
@@ -295,5 +332,7 @@ if (process.env.TASKBOX_EGRESS_POLICY !== undefined) {
   const port = Number(process.env.TASKBOX_EGRESS_PORT ?? 3128);
   const allowPrivateAddresses = process.env.TASKBOX_EGRESS_ALLOW_PRIVATE === "true";
   const log = (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`);
-  createEgressProxyServer({ policy, log, allowPrivateAddresses }).listen(port, "0.0.0.0", () => log({ event: "listening", port }));
+  createEgressProxyServer({ policy, log, allowPrivateAddresses }).listen(port, "0.0.0.0", () =>
+    log({ event: "listening", port }),
+  );
 }

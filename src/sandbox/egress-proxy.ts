@@ -71,7 +71,14 @@ export function createDockerEgressProxyFactory(deps: {
 }
 
 async function startEgressProxy(
-  deps: { docker: Docker; log: Logger; image: string; outsideNetwork?: string; allowPrivateAddresses?: boolean; labels?: Record<string, string> },
+  deps: {
+    docker: Docker;
+    log: Logger;
+    image: string;
+    outsideNetwork?: string;
+    allowPrivateAddresses?: boolean;
+    labels?: Record<string, string>;
+  },
   options: StartEgressProxyOptions,
   program: Promise<string>,
 ): Promise<EgressProxy> {
@@ -79,12 +86,20 @@ async function startEgressProxy(
   const log = deps.log.child({ taskId: options.taskId, component: "egress-proxy" });
   const name = `taskbox-${options.taskId}-egress`;
   const internalName = `taskbox-${options.taskId}-internal`;
-  const labels = { ...deps.labels, [MANAGED_LABEL]: "true", [TASK_LABEL]: options.taskId, "taskbox.role": "egress-proxy" };
+  const labels = {
+    ...deps.labels,
+    [MANAGED_LABEL]: "true",
+    [TASK_LABEL]: options.taskId,
+    "taskbox.role": "egress-proxy",
+  };
   const resources = new ProxyResources(docker);
   try {
     const source = await program;
     // Only one attempt of a task runs at a time, so anything under these names is a leftover of one that crashed.
-    await removeSandboxResources(docker, { containers: [name], networks: [internalName, ...(deps.outsideNetwork === undefined ? [name] : [])] });
+    await removeSandboxResources(docker, {
+      containers: [name],
+      networks: [internalName, ...(deps.outsideNetwork === undefined ? [name] : [])],
+    });
     const [internal, outside] = await settledBoth(
       resources.network({
         Name: internalName,
@@ -94,7 +109,9 @@ async function startEgressProxy(
         Options: { "com.docker.network.bridge.inhibit_ipv4": "true" },
         Labels: labels,
       }),
-      deps.outsideNetwork === undefined ? resources.network({ Name: name, Labels: labels }) : Promise.resolve({ name: deps.outsideNetwork }),
+      deps.outsideNetwork === undefined
+        ? resources.network({ Name: name, Labels: labels })
+        : Promise.resolve({ name: deps.outsideNetwork }),
     );
     const container = await createProxyContainer(docker, {
       name,
@@ -111,7 +128,7 @@ async function startEgressProxy(
     resources.container = container;
     await docker.getNetwork(internal.name).connect({ Container: container.id });
     await container.start();
-    const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+    const stream = await container.logs({ follow: true, stdout: true, stderr: true });
     const ready = readEvents(docker, stream, log, options.onDenied);
     resources.drain = ready.drained;
     await ready.listening;
@@ -119,12 +136,23 @@ async function startEgressProxy(
     const address = info.NetworkSettings.Networks[internal.name]?.IPAddress;
     if (!address) throw new EgressProxyError(`the proxy container has no address on ${internal.name}`);
     log.info({ address, outside: outside.name }, "egress proxy started");
-    return { networkName: internal.name, proxyUrl: `http://${address}:${PROXY_PORT}`, stop: () => resources.remove(log) };
+    return {
+      networkName: internal.name,
+      proxyUrl: `http://${address}:${PROXY_PORT}`,
+      stop: () => resources.remove(log),
+    };
   } catch (error) {
-    await resources.remove(log).catch((cleanupError: unknown) => log.warn({ err: cleanupError }, "could not clean up a half-started egress proxy"));
+    await resources
+      .remove(log)
+      .catch((cleanupError: unknown) =>
+        log.warn({ err: cleanupError }, "could not clean up a half-started egress proxy"),
+      );
     if (error instanceof EgressProxyError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    const hint = deps.outsideNetwork !== undefined && /network .* not found/i.test(message) ? ` (is TASKBOX_EGRESS_NETWORK=${deps.outsideNetwork} an existing Docker network?)` : "";
+    const hint =
+      deps.outsideNetwork !== undefined && /network .* not found/i.test(message)
+        ? ` (is TASKBOX_EGRESS_NETWORK=${deps.outsideNetwork} an existing Docker network?)`
+        : "";
     throw new EgressProxyError(`${message}${hint}`);
   }
 }
@@ -139,7 +167,14 @@ async function settledBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> 
 
 function createProxyContainer(
   docker: Docker,
-  spec: { name: string; image: string; outside: string; labels: Record<string, string>; source: string; env: Record<string, string> },
+  spec: {
+    name: string;
+    image: string;
+    outside: string;
+    labels: Record<string, string>;
+    source: string;
+    env: Record<string, string>;
+  },
 ): Promise<Docker.Container> {
   return docker.createContainer({
     name: spec.name,
@@ -186,7 +221,10 @@ function readEvents(
     resolveListening = resolve;
     rejectListening = reject;
   });
-  const timer = setTimeout(() => rejectListening(new EgressProxyError(`it did not listen within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+  const timer = setTimeout(
+    () => rejectListening(new EgressProxyError(`it did not listen within ${READY_TIMEOUT_MS / 1000} s`)),
+    READY_TIMEOUT_MS,
+  );
   void listening.finally(() => clearTimeout(timer)).catch(() => undefined);
   forEachLine(stdout, (line) => {
     const event = parseEvent(line);
@@ -208,7 +246,9 @@ function readEvents(
     const ended = () => {
       if (done) return;
       done = true;
-      rejectListening(new EgressProxyError(`it exited before listening${errorOutput ? `: ${errorOutput.trim()}` : ""}`));
+      rejectListening(
+        new EgressProxyError(`it exited before listening${errorOutput ? `: ${errorOutput.trim()}` : ""}`),
+      );
       stdout.end();
       resolve();
     };
@@ -234,7 +274,9 @@ function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => vo
 function parseEvent(line: string): EgressEvent | undefined {
   try {
     const value = JSON.parse(line) as unknown;
-    return typeof value === "object" && value !== null && typeof (value as { event?: unknown }).event === "string" ? (value as EgressEvent) : undefined;
+    return typeof value === "object" && value !== null && typeof (value as { event?: unknown }).event === "string"
+      ? (value as EgressEvent)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -265,7 +307,10 @@ class ProxyResources {
       await ignoringStatus(container.kill(), [404, 409]);
       await this.#drained();
     }
-    await removeSandboxResources(this.#docker, { containers: container ? [container.id] : [], networks: this.#networkIds.splice(0) });
+    await removeSandboxResources(this.#docker, {
+      containers: container ? [container.id] : [],
+      networks: this.#networkIds.splice(0),
+    });
     log.info("egress proxy removed");
   }
 

@@ -44,8 +44,7 @@ export interface CachedEnvironment {
 }
 
 export type CacheLookup =
-  | { hit: true; environment: CachedEnvironment }
-  | { hit: false; reason: string; build: EnvironmentBuild };
+  { hit: true; environment: CachedEnvironment } | { hit: false; reason: string; build: EnvironmentBuild };
 
 /** The right to build a key's environment; other tasks that want the same key wait until it is released. */
 export interface EnvironmentBuild {
@@ -116,7 +115,10 @@ export function createEnvironmentCache(options: EnvironmentCacheOptions): Enviro
     return true;
   }
 
-  async function findFresh(key: EnvironmentKey, ttlMs: number): Promise<{ environment?: CachedEnvironment; expired?: true }> {
+  async function findFresh(
+    key: EnvironmentKey,
+    ttlMs: number,
+  ): Promise<{ environment?: CachedEnvironment; expired?: true }> {
     const image = await inspectImage(`${SNAPSHOT_REPOSITORY}:${key.key}`);
     if (!image || image.labels[SNAPSHOT_LABELS.key] !== key.key) return {};
     const createdAt = Number(image.labels[SNAPSHOT_LABELS.createdAt]);
@@ -131,7 +133,9 @@ export function createEnvironmentCache(options: EnvironmentCacheOptions): Enviro
 
   /** What differs from the repository's closest cached environment (the newest of the closest, on a tie). */
   async function missReason(key: EnvironmentKey): Promise<string> {
-    const images = await docker.listImages({ filters: { label: [...ownSnapshots, `${SNAPSHOT_LABELS.repository}=${key.repository}`] } });
+    const images = await docker.listImages({
+      filters: { label: [...ownSnapshots, `${SNAPSHOT_LABELS.repository}=${key.repository}`] },
+    });
     const candidates = images.map((image) => {
       let parts: Record<string, string> = {};
       try {
@@ -139,7 +143,11 @@ export function createEnvironmentCache(options: EnvironmentCacheOptions): Enviro
       } catch {
         // An unreadable record reads as "everything changed".
       }
-      return { parts, changed: changedParts(key.parts, parts).length, createdAt: Number(image.Labels?.[SNAPSHOT_LABELS.createdAt]) };
+      return {
+        parts,
+        changed: changedParts(key.parts, parts).length,
+        createdAt: Number(image.Labels?.[SNAPSHOT_LABELS.createdAt]),
+      };
     });
     const closest = candidates.sort((a, b) => a.changed - b.changed || b.createdAt - a.createdAt)[0];
     return closest ? describeKeyChange(key.parts, closest.parts) : "no cached environment yet";
@@ -300,7 +308,8 @@ export function planEvictions(
   const kept: SnapshotEntry[] = [];
   for (const entry of entries) {
     if (context.now >= entry.expiresAt) plan.push({ id: entry.id, reason: "expired" });
-    else if (entry.generation < (context.generations.get(entry.repository) ?? 0)) plan.push({ id: entry.id, reason: "reset" });
+    else if (entry.generation < (context.generations.get(entry.repository) ?? 0))
+      plan.push({ id: entry.id, reason: "reset" });
     else if (!entry.tagged) plan.push({ id: entry.id, reason: "superseded" });
     else kept.push(entry);
   }
@@ -326,7 +335,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(signal.reason as Error);
     };
     const timer = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);

@@ -35,7 +35,7 @@ export async function execInContainer(
     AttachStderr: true,
     Tty: false,
   });
-  const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+  const stream = await exec.start({ hijack: true, stdin: false });
   const output = new ExecOutput(request.maxOutputBytes);
   const guardMs = request.timeoutMs + KILL_AFTER_SECONDS * 1000 + HOST_GUARD_GRACE_MS;
   const streamEnded = await readUntilEnd(stream, output, guardMs);

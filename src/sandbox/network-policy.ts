@@ -21,7 +21,8 @@ const LABEL = "[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?";
 /** At least two labels: a name without a dot is read as a preset name. */
 const HOST_NAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})+$`);
 const PRESET_NAME = /^[a-z0-9-]+$/;
-const EXPECTATION = "a host such as `pypi.org`, a wildcard such as `*.npmjs.org`, or a preset such as `common-dependencies`";
+const EXPECTATION =
+  "a host such as `pypi.org`, a wildcard such as `*.npmjs.org`, or a preset such as `common-dependencies`";
 
 /** Reads one `internet.allow` entry: a host, a `*.` wildcard, or the name of a preset. */
 export function parseAllowEntry(raw: string): AllowEntryResult {
@@ -29,18 +30,26 @@ export function parseAllowEntry(raw: string): AllowEntryResult {
   if (text === "*") {
     return { ok: false, problem: "`*` would allow every host; use `internet.agent: unrestricted` for that" };
   }
-  if (text.startsWith("*.") && HOST_NAME.test(text.slice(2))) return { ok: true, entry: { kind: "domain", domain: text.slice(2) }, text };
+  if (text.startsWith("*.") && HOST_NAME.test(text.slice(2)))
+    return { ok: true, entry: { kind: "domain", domain: text.slice(2) }, text };
   if (/^\*\.[a-z0-9-]+$/.test(text)) {
-    return { ok: false, problem: `${codeSpan(raw)} would allow a whole top-level domain; name a domain below it, such as \`*.example${text.slice(1)}\`` };
+    return {
+      ok: false,
+      problem: `${codeSpan(raw)} would allow a whole top-level domain; name a domain below it, such as \`*.example${text.slice(1)}\``,
+    };
   }
   if (HOST_NAME.test(text)) return { ok: true, entry: { kind: "host", host: text }, text };
   if (PRESET_NAME.test(text)) {
     if (Object.hasOwn(INTERNET_PRESETS, text)) return { ok: true, entry: { kind: "preset", name: text }, text };
     const known = Object.keys(INTERNET_PRESETS).map(codeSpan).join(", ");
-    return { ok: false, problem: `unknown preset ${codeSpan(raw)} (presets: ${known}); a host name has a dot, such as \`${text}.com\`` };
+    return {
+      ok: false,
+      problem: `unknown preset ${codeSpan(raw)} (presets: ${known}); a host name has a dot, such as \`${text}.com\``,
+    };
   }
   const hostOfUrl = /^[a-z][a-z0-9+.-]*:\/\/([^/:?#]+)/.exec(text)?.[1];
-  if (hostOfUrl !== undefined) return { ok: false, problem: `${codeSpan(raw)} is a URL; write its host alone, such as ${codeSpan(hostOfUrl)}` };
+  if (hostOfUrl !== undefined)
+    return { ok: false, problem: `${codeSpan(raw)} is a URL; write its host alone, such as ${codeSpan(hostOfUrl)}` };
   return { ok: false, problem: `expected ${EXPECTATION}, got ${codeSpan(raw)}` };
 }
 
@@ -60,5 +69,9 @@ export function compileEgressPolicy(internet: { allow: readonly string[]; method
     else INTERNET_PRESETS[entry.name]?.forEach(add);
   };
   internet.allow.forEach(add);
-  return { hosts: [...hosts], domains: [...domains], methods: [...new Set(internet.methods.map((m) => m.toUpperCase()))] };
+  return {
+    hosts: [...hosts],
+    domains: [...domains],
+    methods: [...new Set(internet.methods.map((m) => m.toUpperCase()))],
+  };
 }

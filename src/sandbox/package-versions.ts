@@ -42,7 +42,11 @@ export type PackageSelection = { ok: true; binDirs: string[] } | { ok: false; er
  * Checks the requested versions against what the image offers. Matching is on the text, so `python: 3.10` written
  * without quotes (the number 3.1 in YAML) is reported with what is offered instead of picking something else.
  */
-export function selectPackages(requested: Record<string, string>, offered: OfferedPackages | undefined, image: string): PackageSelection {
+export function selectPackages(
+  requested: Record<string, string>,
+  offered: OfferedPackages | undefined,
+  image: string,
+): PackageSelection {
   const names = Object.keys(requested).sort();
   if (names.length === 0) return { ok: true, binDirs: [] };
   const missing = names.filter((name) => !offered?.[name]?.includes(requested[name]!));
@@ -56,7 +60,7 @@ export function selectPackages(requested: Record<string, string>, offered: Offer
     ok: false,
     error:
       `\`environment.packages\` asks for ${asked}, which the image \`${image}\` does not offer: ${offers}. ` +
-      "Pick an offered version (quote it in YAML, e.g. `python: \"3.10\"`), or use an image that has it.",
+      'Pick an offered version (quote it in YAML, e.g. `python: "3.10"`), or use an image that has it.',
   };
 }
 

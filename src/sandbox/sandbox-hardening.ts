@@ -19,7 +19,9 @@ export async function createHardenedContainer(
   log: Logger,
   options: Docker.ContainerCreateOptions,
 ): Promise<{ container: Docker.Container; diskWatch?: DiskWatch }> {
-  const withRuntime = hardening.runtime ? { ...options, HostConfig: { ...options.HostConfig, Runtime: hardening.runtime } } : options;
+  const withRuntime = hardening.runtime
+    ? { ...options, HostConfig: { ...options.HostConfig, Runtime: hardening.runtime } }
+    : options;
   if (!hardening.diskCap) return { container: await docker.createContainer(withRuntime) };
   const { container, quota } = await hardening.diskCap.createContainer(docker, withRuntime);
   return { container, diskWatch: quota ? undefined : hardening.diskCap.watch(container, log) };

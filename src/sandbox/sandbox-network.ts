@@ -79,7 +79,8 @@ export class SandboxNetwork {
       await this.#restoreResolver();
       await this.#joinOwn();
     } else {
-      if (access.mode === "limited") await this.#docker.getNetwork(access.networkName).connect({ Container: this.#containerId });
+      if (access.mode === "limited")
+        await this.#docker.getNetwork(access.networkName).connect({ Container: this.#containerId });
       // Only loopback (off) or the proxy (limited) is reachable, so lookups would only wait for a dead resolver.
       await this.#dropResolver();
     }
@@ -96,12 +97,20 @@ export class SandboxNetwork {
   async #leave(): Promise<void> {
     if (this.#access.mode === "open") await this.#removeOwn();
     if (this.#access.mode === "limited") {
-      await ignoringStatus(this.#docker.getNetwork(this.#access.networkName).disconnect({ Container: this.#containerId, Force: true }), [404]);
+      await ignoringStatus(
+        this.#docker.getNetwork(this.#access.networkName).disconnect({ Container: this.#containerId, Force: true }),
+        [404],
+      );
     }
   }
 
   async #joinOwn(): Promise<void> {
-    const own = await this.#docker.createNetwork({ Name: this.#ownName, Driver: "bridge", CheckDuplicate: true, Labels: this.#labels });
+    const own = await this.#docker.createNetwork({
+      Name: this.#ownName,
+      Driver: "bridge",
+      CheckDuplicate: true,
+      Labels: this.#labels,
+    });
     this.#own = own;
     await own.connect({ Container: this.#containerId });
   }
@@ -123,7 +132,10 @@ export class SandboxNetwork {
     const result = await this.#root(keep ? `cat /etc/resolv.conf && ${EMPTY_RESOLV_CONF}` : EMPTY_RESOLV_CONF);
     if (result.exitCode !== 0) {
       const output = result.output.toString("utf8");
-      this.#log.warn({ exitCode: result.exitCode, output }, "could not empty resolv.conf; lookups will time out, not fail");
+      this.#log.warn(
+        { exitCode: result.exitCode, output },
+        "could not empty resolv.conf; lookups will time out, not fail",
+      );
       return;
     }
     if (keep) this.#resolvConf = result.output.toString("utf8");
@@ -131,9 +143,14 @@ export class SandboxNetwork {
 
   async #restoreResolver(): Promise<void> {
     if (this.#resolvConf === undefined) return;
-    const result = await this.#root('printf %s "$TASKBOX_RESOLV_CONF" > /etc/resolv.conf', { TASKBOX_RESOLV_CONF: this.#resolvConf });
+    const result = await this.#root('printf %s "$TASKBOX_RESOLV_CONF" > /etc/resolv.conf', {
+      TASKBOX_RESOLV_CONF: this.#resolvConf,
+    });
     if (result.exitCode !== 0) {
-      this.#log.warn({ exitCode: result.exitCode, output: result.output.toString("utf8") }, "could not restore resolv.conf");
+      this.#log.warn(
+        { exitCode: result.exitCode, output: result.output.toString("utf8") },
+        "could not restore resolv.conf",
+      );
     }
   }
 }

@@ -42,7 +42,8 @@ const STOP_TIMEOUT_MS = 30_000;
 const RECLAIM_ATTEMPTS = 10;
 const RECLAIM_PAUSE_MS = 500;
 /** What bash, coreutils and runc print when no new process can start: the pids limit is used up. */
-export const NO_PROCESSES_LEFT = /fork(?: system call failed|: retry)?: Resource temporarily unavailable|can't fork|cannot fork/i;
+export const NO_PROCESSES_LEFT =
+  /fork(?: system call failed|: retry)?: Resource temporarily unavailable|can't fork|cannot fork/i;
 
 /**
  * Ends every process left running in the sandbox besides its init and main process: servers, watchers, anything in

@@ -71,7 +71,8 @@ export interface Sandbox {
  * limited: an internal network with no route out, whose only way out is the egress proxy at proxyUrl; every exec
  * gets HTTP_PROXY/HTTPS_PROXY/NO_PROXY (both cases), and names do not resolve inside the sandbox.
  */
-export type NetworkAccess = { mode: "off" } | { mode: "open" } | { mode: "limited"; networkName: string; proxyUrl: string };
+export type NetworkAccess =
+  { mode: "off" } | { mode: "open" } | { mode: "limited"; networkName: string; proxyUrl: string };
 
 export interface SandboxFactory {
   create(options: CreateSandboxOptions): Promise<Sandbox>;

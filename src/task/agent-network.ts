@@ -54,8 +54,14 @@ function deniedRequestsNote(scope: TaskScope): (decision: EgressDecision) => voi
 
 export function renderDeniedNote(hosts: string[], methods: string[]): string {
   const parts: string[] = [];
-  if (hosts.length > 0) parts.push(`hosts not in \`internet.allow\`: ${listWithin(hosts, NOTE_LIST_BUDGET / (methods.length > 0 ? 2 : 1))}`);
-  if (methods.length > 0) parts.push(`methods not in \`internet.methods\`: ${listWithin(methods, NOTE_LIST_BUDGET / (hosts.length > 0 ? 2 : 1))}`);
+  if (hosts.length > 0)
+    parts.push(
+      `hosts not in \`internet.allow\`: ${listWithin(hosts, NOTE_LIST_BUDGET / (methods.length > 0 ? 2 : 1))}`,
+    );
+  if (methods.length > 0)
+    parts.push(
+      `methods not in \`internet.methods\`: ${listWithin(methods, NOTE_LIST_BUDGET / (hosts.length > 0 ? 2 : 1))}`,
+    );
   return `The egress proxy (\`internet.agent: limited\`) denied requests to ${parts.join("; ")}.`;
 }
 

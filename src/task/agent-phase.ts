@@ -33,7 +33,12 @@ export async function runAgentPhase(scope: TaskScope, sandbox: Sandbox, baseSha:
       maxTurns: agent.maxTurns,
       maxTokens: agent.maxTokens,
       shell: (command) =>
-        execReclaimingProcesses(sandbox, { command, env: environment.env, timeoutMs: limits.commandTimeoutMs, maxOutputBytes: COMMAND_OUTPUT_BYTES }),
+        execReclaimingProcesses(sandbox, {
+          command,
+          env: environment.env,
+          timeoutMs: limits.commandTimeoutMs,
+          maxOutputBytes: COMMAND_OUTPUT_BYTES,
+        }),
       redact: (text) => redactor.redact(text),
       onProgress: (progress) => {
         status.turn = progress.turn;
@@ -51,10 +56,18 @@ export async function runAgentPhase(scope: TaskScope, sandbox: Sandbox, baseSha:
   status.usage = result.usage;
   status.turn = result.turns;
   if (result.outcome === "turn_limit") {
-    throw new TaskFailure("agent", `the agent did not finish within agent.max_turns (${agent.maxTurns})`, result.lastMessage);
+    throw new TaskFailure(
+      "agent",
+      `the agent did not finish within agent.max_turns (${agent.maxTurns})`,
+      result.lastMessage,
+    );
   }
   if (result.outcome === "token_limit") {
-    throw new TaskFailure("agent", `the agent used up its token budget (agent.max_tokens: ${agent.maxTokens})`, result.lastMessage);
+    throw new TaskFailure(
+      "agent",
+      `the agent used up its token budget (agent.max_tokens: ${agent.maxTokens})`,
+      result.lastMessage,
+    );
   }
   status.summary = result.summary;
 

@@ -46,7 +46,8 @@ export async function detectAutoSetup(dir: string): Promise<AutoSetup> {
       inputs[path] = createHash("sha256").update(content).digest("hex");
       return content.toString("utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "EISDIR") return undefined;
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "EISDIR")
+        return undefined;
       throw error;
     }
   };
@@ -70,8 +71,23 @@ async function javascriptSteps(read: Reader): Promise<Step[]> {
     read(".yarnrc.yml"),
   ]);
   const lockfile =
-    pnpmLock !== undefined ? "pnpm-lock.yaml" : yarnLock !== undefined ? "yarn.lock" : npmLock !== undefined ? "package-lock.json" : shrinkwrap !== undefined ? "npm-shrinkwrap.json" : undefined;
-  const manager = lockfile === "pnpm-lock.yaml" ? "pnpm" : lockfile === "yarn.lock" ? "yarn" : lockfile ? "npm" : (declared?.name ?? "npm");
+    pnpmLock !== undefined
+      ? "pnpm-lock.yaml"
+      : yarnLock !== undefined
+        ? "yarn.lock"
+        : npmLock !== undefined
+          ? "package-lock.json"
+          : shrinkwrap !== undefined
+            ? "npm-shrinkwrap.json"
+            : undefined;
+  const manager =
+    lockfile === "pnpm-lock.yaml"
+      ? "pnpm"
+      : lockfile === "yarn.lock"
+        ? "yarn"
+        : lockfile
+          ? "npm"
+          : (declared?.name ?? "npm");
   const source = lockfile ?? (declared ? `package.json packageManager ${declared.name}` : "package.json, no lockfile");
 
   if (manager === "npm") {
@@ -79,7 +95,8 @@ async function javascriptSteps(read: Reader): Promise<Step[]> {
     return [{ what: `npm (${source}): \`${install}\``, commands: [`run ${install}`] }];
   }
   // Yarn 2+ ("berry") is told apart from classic by its config file or the declared version.
-  const berry = manager === "yarn" && (yarnrc !== undefined || (declared?.name === "yarn" && Number(declared.major) >= 2));
+  const berry =
+    manager === "yarn" && (yarnrc !== undefined || (declared?.name === "yarn" && Number(declared.major) >= 2));
   const install =
     manager === "pnpm"
       ? `pnpm install${lockfile ? " --frozen-lockfile" : ""}`
@@ -130,7 +147,10 @@ async function pythonSteps(read: Reader): Promise<Step[]> {
     });
   } else {
     if (requirements !== undefined) {
-      steps.push({ what: "pip (requirements.txt), in ~/.venv: `pip install -r requirements.txt`", commands: ["run pip install -r requirements.txt"] });
+      steps.push({
+        what: "pip (requirements.txt), in ~/.venv: `pip install -r requirements.txt`",
+        commands: ["run pip install -r requirements.txt"],
+      });
     }
     // A pyproject.toml that only configures tools (ruff, black) describes nothing to install.
     if (pyproject !== undefined && /^\[(project|build-system)\]/m.test(pyproject)) {

@@ -33,7 +33,10 @@ export async function checkPatch(options: { patch: Buffer; checkoutDir: string; 
         "a pull request, so Taskbox opened none. Ask for the source change that produces them instead.",
     );
   }
-  const lfs = await lfsFiles(files.map((file) => file.path), checkoutDir);
+  const lfs = await lfsFiles(
+    files.map((file) => file.path),
+    checkoutDir,
+  );
   if (lfs.length > 0) {
     throw new TaskFailure(
       "publish",

@@ -80,7 +80,8 @@ function describeEarlierTasks(pull: PullTarget): string {
       "Request:",
       quote(clip(sanitizeUserText(task.request), EARLIER_REQUEST_CHARS)),
     ];
-    if (task.summary?.trim()) lines.push("The agent's summary:", quote(clip(sanitizeUserText(task.summary), EARLIER_SUMMARY_CHARS)));
+    if (task.summary?.trim())
+      lines.push("The agent's summary:", quote(clip(sanitizeUserText(task.summary), EARLIER_SUMMARY_CHARS)));
     return lines.join("\n");
   });
   return [

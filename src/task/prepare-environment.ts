@@ -3,7 +3,12 @@ import { readFile } from "node:fs/promises";
 import { runGit } from "../git/run-git.js";
 import type { EnvironmentReport } from "../report/task-status.js";
 import type { CachedEnvironment, EnvironmentBuild, ImageFacts } from "../sandbox/environment-cache.js";
-import { PACKAGES_LABEL, packageProfileCommand, parseOfferedPackages, selectPackages } from "../sandbox/package-versions.js";
+import {
+  PACKAGES_LABEL,
+  packageProfileCommand,
+  parseOfferedPackages,
+  selectPackages,
+} from "../sandbox/package-versions.js";
 import { stopStrayProcesses } from "../sandbox/stop-stray-processes.js";
 import type { Sandbox } from "../sandbox/types.js";
 import { setupHasInternet } from "./agent-network.js";
@@ -83,7 +88,12 @@ interface SetupPlan {
   automatic: boolean;
 }
 
-async function prepare(scope: TaskScope, secrets: Record<string, string>, checkout: Promise<void>, created: Sandbox[]): Promise<Sandbox> {
+async function prepare(
+  scope: TaskScope,
+  secrets: Record<string, string>,
+  checkout: Promise<void>,
+  created: Sandbox[],
+): Promise<Sandbox> {
   const { job, deps, status } = scope;
   const { environment } = job.config;
   const cache = deps.environmentCache;
@@ -100,9 +110,16 @@ async function prepare(scope: TaskScope, secrets: Record<string, string>, checko
 
   const image = await cache.inspectImage(environment.image);
   if (!image) {
-    throw new TaskFailure("setup", `the image \`${environment.image}\` is not on the worker: build or pull it there, or change \`environment.image\``);
+    throw new TaskFailure(
+      "setup",
+      `the image \`${environment.image}\` is not on the worker: build or pull it there, or change \`environment.image\``,
+    );
   }
-  const packages = selectPackages(environment.packages, parseOfferedPackages(image.labels[PACKAGES_LABEL]), environment.image);
+  const packages = selectPackages(
+    environment.packages,
+    parseOfferedPackages(image.labels[PACKAGES_LABEL]),
+    environment.image,
+  );
   if (!packages.ok) throw new TaskFailure("setup", packages.error);
 
   const setup = await planSetup(scope, checkout);
@@ -136,7 +153,9 @@ async function prepare(scope: TaskScope, secrets: Record<string, string>, checko
     caBundle: await fileDigest(deps.settings.caBundlePath),
   });
   for (;;) {
-    const lookup = await step("cache lookup", () => cache.acquire(key, { ttlMs: environment.cache.ttlMs, signal: scope.signal }));
+    const lookup = await step("cache lookup", () =>
+      cache.acquire(key, { ttlMs: environment.cache.ttlMs, signal: scope.signal }),
+    );
     status.environment = report;
     if (!lookup.hit) {
       report.cache = "miss";
@@ -161,7 +180,9 @@ async function prepare(scope: TaskScope, secrets: Record<string, string>, checko
     // network: for the maintenance script only, if `internet.setup` allows.
     const sandbox = await start(cached.imageId, setupHasInternet(scope, maintenance !== undefined));
     if (maintenance !== undefined) {
-      report.logTail = await step("maintenance script", () => runScript(scope, sandbox, "the maintenance script", maintenance, secrets));
+      report.logTail = await step("maintenance script", () =>
+        runScript(scope, sandbox, "the maintenance script", maintenance, secrets),
+      );
       await sandbox.disconnectNetwork(); // network: off for the agent
     }
     return sandbox;
@@ -183,7 +204,7 @@ async function prepare(scope: TaskScope, secrets: Record<string, string>, checko
       if (failed !== undefined) {
         // The task goes on without a cache entry; the next one sets up again.
         scope.log.warn({ err: failed }, "could not cache the environment");
-        const message = failed instanceof Error ? failed.message : String(failed);
+        const message = failed instanceof Error ? failed.message : JSON.stringify(failed);
         status.notes = [...(status.notes ?? []), `The environment could not be cached: ${message}`];
       }
     } finally {
@@ -196,7 +217,11 @@ async function prepare(scope: TaskScope, secrets: Record<string, string>, checko
   async function snapshot(lease: EnvironmentBuild, sandbox: Sandbox, base: ImageFacts): Promise<void> {
     const { stdout } = await runGit(["rev-parse", "HEAD"], { cwd: scope.checkoutDir });
     await workspaceExec(sandbox, CLEAR_CHECKOUT, "take the checkout out of the snapshot");
-    await lease.save(sandbox, { ttlMs: environment.cache.ttlMs, commit: stdout.toString("utf8").trim(), baseSize: base.size });
+    await lease.save(sandbox, {
+      ttlMs: environment.cache.ttlMs,
+      commit: stdout.toString("utf8").trim(),
+      baseSize: base.size,
+    });
     cache.sweepSoon(); // the new entry may take the cache past its size cap
   }
 }
@@ -212,7 +237,9 @@ async function planSetup(scope: TaskScope, checkout: Promise<void>): Promise<Set
       ? "Automatic setup (no `environment.setup`): no npm, yarn, pnpm, pip, pipenv or poetry files in the repository root, so nothing was installed."
       : `Automatic setup (no \`environment.setup\`) detected and ran: ${detected.detected.join("; ")}.`;
   scope.status.notes = [...(scope.status.notes ?? []), note];
-  return detected.script === undefined ? undefined : { script: detected.script, inputs: detected.inputs, automatic: true };
+  return detected.script === undefined
+    ? undefined
+    : { script: detected.script, inputs: detected.inputs, automatic: true };
 }
 
 async function createSandbox(
@@ -237,7 +264,13 @@ async function createSandbox(
 }
 
 /** Runs a setup or maintenance script with env and secrets (for this process only); returns its redacted log tail. */
-async function runScript(scope: TaskScope, sandbox: Sandbox, what: string, script: string, secrets: Record<string, string>): Promise<string> {
+async function runScript(
+  scope: TaskScope,
+  sandbox: Sandbox,
+  what: string,
+  script: string,
+  secrets: Record<string, string>,
+): Promise<string> {
   const { environment, limits } = scope.job.config;
   const result = await sandbox.exec({
     command: script,
@@ -248,7 +281,11 @@ async function runScript(scope: TaskScope, sandbox: Sandbox, what: string, scrip
   });
   const output = lastLines(scope.redactor.redact(result.output.toString("utf8")), LOG_TAIL_LINES);
   if (result.exitCode !== 0) {
-    throw new TaskFailure("setup", result.timedOut ? `${what} timed out` : `${what} exited with code ${result.exitCode}`, output);
+    throw new TaskFailure(
+      "setup",
+      result.timedOut ? `${what} timed out` : `${what} exited with code ${result.exitCode}`,
+      output,
+    );
   }
   // What the script left running inherited its secrets, which /proc would show to the agent's commands.
   await stopStrayProcesses(sandbox);
@@ -257,14 +294,20 @@ async function runScript(scope: TaskScope, sandbox: Sandbox, what: string, scrip
 
 async function rootExec(sandbox: Sandbox, command: string, what: string): Promise<void> {
   const result = await sandbox.exec({ command, ...ROOT_EXEC });
-  if (result.exitCode !== 0) throw new TaskFailure("setup", `could not ${what} (exit code ${result.exitCode})`, result.output.toString("utf8"));
+  if (result.exitCode !== 0)
+    throw new TaskFailure("setup", `could not ${what} (exit code ${result.exitCode})`, result.output.toString("utf8"));
 }
 
 async function workspaceExec(sandbox: Sandbox, command: string, what: string): Promise<void> {
   const result = await sandbox.exec({ command, ...WORKSPACE_EXEC });
-  if (result.exitCode !== 0) throw new Error(`could not ${what} (exit code ${result.exitCode}): ${result.output.toString("utf8").trim()}`);
+  if (result.exitCode !== 0)
+    throw new Error(`could not ${what} (exit code ${result.exitCode}): ${result.output.toString("utf8").trim()}`);
 }
 
 async function fileDigest(path: string | undefined): Promise<string | undefined> {
-  return path === undefined ? undefined : createHash("sha256").update(await readFile(path)).digest("hex");
+  return path === undefined
+    ? undefined
+    : createHash("sha256")
+        .update(await readFile(path))
+        .digest("hex");
 }

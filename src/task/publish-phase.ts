@@ -20,7 +20,10 @@ export async function publishPhase(scope: TaskScope, patch: Buffer): Promise<voi
   if (earlier) {
     status.pullRequest = earlier;
     status.state = "succeeded";
-    status.notes = [...(status.notes ?? []), `An earlier run of this task was interrupted after it opened #${earlier.number}, which is kept as it is.`];
+    status.notes = [
+      ...(status.notes ?? []),
+      `An earlier run of this task was interrupted after it opened #${earlier.number}, which is kept as it is.`,
+    ];
     return;
   }
   const { diffstat } = await commitAndPush({
@@ -53,7 +56,9 @@ export async function publishPhase(scope: TaskScope, patch: Buffer): Promise<voi
   } catch (error) {
     await octokit.rest.git
       .deleteRef({ owner: job.owner, repo: job.repo, ref: `heads/${branch}` })
-      .catch((cleanupError: unknown) => scope.log.warn({ err: cleanupError, branch }, "could not delete the branch of a failed pull request"));
+      .catch((cleanupError: unknown) =>
+        scope.log.warn({ err: cleanupError, branch }, "could not delete the branch of a failed pull request"),
+      );
     throw error;
   }
 }

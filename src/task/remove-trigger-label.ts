@@ -9,7 +9,12 @@ export async function removeTriggerLabel(
   target: { owner: string; repo: string; number: number; label: string },
 ): Promise<void> {
   try {
-    await octokit.rest.issues.removeLabel({ owner: target.owner, repo: target.repo, issue_number: target.number, name: target.label });
+    await octokit.rest.issues.removeLabel({
+      owner: target.owner,
+      repo: target.repo,
+      issue_number: target.number,
+      name: target.label,
+    });
   } catch (error) {
     if ((error as { status?: number }).status !== 404) throw error;
   }

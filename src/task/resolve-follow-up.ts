@@ -44,7 +44,11 @@ export async function resolveCheckoutRef(scope: TaskScope): Promise<string> {
   const closed = pull.state !== "open" ? (pull.merged_at ? "merged" : "closed") : undefined;
   const fromFork = pull.head.repo?.full_name.toLowerCase() !== repository.toLowerCase();
   if (job.thread === "pull") {
-    if (closed) throw new TaskFailure("checkout", `pull request #${pullNumber} is ${closed}; Taskbox adds commits only to open pull requests`);
+    if (closed)
+      throw new TaskFailure(
+        "checkout",
+        `pull request #${pullNumber} is ${closed}; Taskbox adds commits only to open pull requests`,
+      );
     if (fromFork) throw new TaskFailure("checkout", FORK_REFUSAL);
   } else if (closed || fromFork) {
     status.notes = [
@@ -90,7 +94,8 @@ async function pullDiff(scope: TaskScope, pullNumber: number): Promise<{ diff: s
       pull_number: pullNumber,
       mediaType: { format: "diff" },
     });
-    diff = String(response.data as unknown);
+    // With the diff media type GitHub answers with the diff as text, not the JSON the types describe.
+    diff = response.data as unknown as string;
   } catch (error) {
     // GitHub refuses diffs that are too large; the task can still work from the checkout.
     log.warn({ err: error, pullNumber }, "could not load the pull request's diff");

@@ -94,13 +94,21 @@ function failureOf(error: unknown, phase: PhaseName, deadline: AbortSignal, time
 }
 
 /** Runs once the task has ended, before its status comment is finalised; its errors are logged, never thrown. */
-export type TaskEndHook = (status: TaskStatus, end: { octokit: ProbotOctokit; redact(text: string): string }) => Promise<void>;
+export type TaskEndHook = (
+  status: TaskStatus,
+  end: { octokit: ProbotOctokit; redact(text: string): string },
+) => Promise<void>;
 
 /**
  * Runs one task from checkout to pull request. Every path ends with the status comment in a final state and
  * the sandbox and checkout removed; the returned status is what the comment shows.
  */
-export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSignal, onEnd?: TaskEndHook): Promise<TaskStatus> {
+export async function runTask(
+  job: TaskJobData,
+  deps: TaskDeps,
+  signal?: AbortSignal,
+  onEnd?: TaskEndHook,
+): Promise<TaskStatus> {
   const log = deps.log.child({ taskId: job.taskId, repo: `${job.owner}/${job.repo}` });
   const { octokit, mintToken } = await deps.installation(job.installationId);
   const redactor = createRedactor([]);
@@ -112,7 +120,12 @@ export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSi
   const status: TaskStatus = { taskId: job.taskId, state: "preparing", requestedBy: job.requestedBy, timings: {} };
   const updater = createStatusUpdater({
     publish: async (body) => {
-      await octokit.rest.issues.updateComment({ owner: job.owner, repo: job.repo, comment_id: job.statusCommentId, body });
+      await octokit.rest.issues.updateComment({
+        owner: job.owner,
+        repo: job.repo,
+        comment_id: job.statusCommentId,
+        body,
+      });
     },
     redact: (text) => redactor.redact(text),
     minIntervalMs: deps.settings.statusIntervalMs,
@@ -130,18 +143,40 @@ export async function runTask(job: TaskJobData, deps: TaskDeps, signal?: AbortSi
   try {
     // Inside the try: if GitHub cannot mint a token, the status comment still ends saying so.
     const token = await freshToken();
-    const secrets = resolveSecrets(await deps.loadSecrets(), `${job.owner}/${job.repo}`, job.config.environment.secrets);
+    const secrets = resolveSecrets(
+      await deps.loadSecrets(),
+      `${job.owner}/${job.repo}`,
+      job.config.environment.secrets,
+    );
     if (!secrets.ok) throw new TaskFailure("setup", secrets.error);
     for (const value of Object.values(secrets.values)) redactor.add(value);
     const defer = (cleanup: () => Promise<void>) => void cleanups.unshift(cleanup);
-    const scope: TaskScope = { job, deps, octokit, token, freshToken, status, updater, redactor, signal: taskSignal, checkoutDir, log, defer };
+    const scope: TaskScope = {
+      job,
+      deps,
+      octokit,
+      token,
+      freshToken,
+      status,
+      updater,
+      redactor,
+      signal: taskSignal,
+      checkoutDir,
+      log,
+      defer,
+    };
 
     taskSignal.throwIfAborted(); // cancelled while queued
     const environment = beginEnvironment(scope, secrets.values); // overlaps the checkout
     const baseSha = await timed(status, "checkout", async () =>
       checkoutRef({
         dir: checkoutDir,
-        remoteUrl: repositoryRemoteUrl({ owner: job.owner, repo: job.repo, gheHost: deps.settings.gheHost, gheProtocol: deps.settings.gheProtocol }),
+        remoteUrl: repositoryRemoteUrl({
+          owner: job.owner,
+          repo: job.repo,
+          gheHost: deps.settings.gheHost,
+          gheProtocol: deps.settings.gheProtocol,
+        }),
         token,
         ref: await resolveCheckoutRef(scope),
       }).then((checkout) => checkout.sha),

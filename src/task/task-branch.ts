@@ -19,7 +19,11 @@ export interface PullRequestRef {
  * request is returned, to be reused instead of opening a second one; a branch without one is deleted, so the new
  * attempt can push its own commit and no branch without a pull request stays behind.
  */
-export async function takeOverTaskBranch(octokit: ProbotOctokit, target: TaskBranch, log: Logger): Promise<PullRequestRef | undefined> {
+export async function takeOverTaskBranch(
+  octokit: ProbotOctokit,
+  target: TaskBranch,
+  log: Logger,
+): Promise<PullRequestRef | undefined> {
   const { owner, repo, branch } = target;
   try {
     await octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` });
@@ -27,7 +31,13 @@ export async function takeOverTaskBranch(octokit: ProbotOctokit, target: TaskBra
     if ((error as { status?: number }).status === 404) return undefined;
     throw error;
   }
-  const { data: pulls } = await octokit.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: "all", per_page: 1 });
+  const { data: pulls } = await octokit.rest.pulls.list({
+    owner,
+    repo,
+    head: `${owner}:${branch}`,
+    state: "all",
+    per_page: 1,
+  });
   const pull = pulls[0];
   if (pull) {
     log.info({ branch, pullNumber: pull.number }, "an earlier attempt of this task opened its pull request already");

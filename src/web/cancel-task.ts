@@ -27,7 +27,12 @@ export async function cancelTask(
   const state = job ? await job.getState() : "unknown";
   // An active job is running (or checking its turn), and a job that became active meanwhile cannot be removed: its
   // worker sees the request. A finished job stays, so that a redelivered webhook still finds it.
-  const removed = QUEUED_STATES.has(state) && (await job!.remove().then(() => true, () => false));
+  const removed =
+    QUEUED_STATES.has(state) &&
+    (await job!.remove().then(
+      () => true,
+      () => false,
+    ));
   if (state === "active" || (QUEUED_STATES.has(state) && !removed)) {
     log.info({ taskId, by }, "asked the worker running the task to cancel it");
     return;
@@ -47,6 +52,7 @@ export async function cancelTask(
     body: renderStatus({ taskId, state: "cancelled", cancelledBy: by, requestedBy: record.requestedBy, timings: {} }),
   });
   const trigger = job?.data.trigger;
-  if (trigger?.kind === "label") await removeTriggerLabel(octokit, { owner, repo, number: thread.number, label: trigger.label });
+  if (trigger?.kind === "label")
+    await removeTriggerLabel(octokit, { owner, repo, number: thread.number, label: trigger.label });
   log.info({ taskId, by }, "cancelled a queued task");
 }

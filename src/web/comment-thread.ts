@@ -6,7 +6,10 @@ import type { CommentContext } from "./subcommands.js";
 /** The issue or pull request a comment was made on. */
 export function commentThread(context: CommentContext): { kind: ThreadKind; ref: ThreadRef } {
   const { issue, repository } = context.payload;
-  return { kind: issue.pull_request ? "pull" : "issue", ref: { repository: repository.full_name, number: issue.number } };
+  return {
+    kind: issue.pull_request ? "pull" : "issue",
+    ref: { repository: repository.full_name, number: issue.number },
+  };
 }
 
 /** The parts of a task request that come from the comment asking for it. */

@@ -43,6 +43,11 @@ export async function handleIssueComment(context: CommentContext, deps: WebDeps)
       await SUBCOMMANDS[parsed.name]!(context, deps, { login, command, config, log });
       return;
     case "task":
-      await startCommentTask(context, deps, { login, config, log }, { trigger: { kind: "comment" }, request: parsed.request });
+      await startCommentTask(
+        context,
+        deps,
+        { login, config, log },
+        { trigger: { kind: "comment" }, request: parsed.request },
+      );
   }
 }

@@ -86,7 +86,11 @@ export async function handleIssueLabeled(context: Context<"issues.labeled">, dep
   const target = { owner: repository.owner.login, repo: repository.name, number: issue.number };
   const [last] = await deps.board.history({ repository: repository.full_name, number: issue.number }, 1);
   const comments = last
-    ? await commentsSince(context.octokit, target, { since: last.createdAt, command: task.config.triggers.command, trust: task.trust })
+    ? await commentsSince(context.octokit, target, {
+        since: last.createdAt,
+        command: task.config.triggers.command,
+        trust: task.trust,
+      })
     : [];
   await task.start({
     issue: { number: issue.number, title: issue.title, body: issue.body, author: issue.user?.login ?? "ghost" },
@@ -133,7 +137,10 @@ export async function handlePullRequestLabeled(context: Context<"pull_request.la
 }
 
 function latest(records: TaskRecord[]): TaskRecord | undefined {
-  return records.reduce<TaskRecord | undefined>((newest, record) => (!newest || record.createdAt > newest.createdAt ? record : newest), undefined);
+  return records.reduce<TaskRecord | undefined>(
+    (newest, record) => (!newest || record.createdAt > newest.createdAt ? record : newest),
+    undefined,
+  );
 }
 
 function requireInstallation(installation: { id: number } | undefined): number {

@@ -24,7 +24,11 @@ export function mayBeCommand(body: string): boolean {
  * is a subcommand (`/taskbox help`), or an unknown one: a task needs more than one word, so a mistyped
  * `/taskbox cancle` gets a helpful reply instead of starting a task.
  */
-export function parseCommand(body: string, command = DEFAULT_COMMAND, subcommands: Iterable<string> = []): ParsedCommand {
+export function parseCommand(
+  body: string,
+  command = DEFAULT_COMMAND,
+  subcommands: Iterable<string> = [],
+): ParsedCommand {
   const match = new RegExp(`^${escapeRegExp(command)}(?:[ \\t]+|(?=\\r?\\n)|$)`).exec(body);
   if (!match) return { kind: "none" };
   const request = body.slice(match[0].length).trim();

@@ -7,7 +7,9 @@ export class QueueUnavailableError extends Error {
   readonly status = 503;
 
   constructor(cause: unknown) {
-    super(`Taskbox cannot reach its task queue (Redis): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`Taskbox cannot reach its task queue (Redis): ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
     this.name = "QueueUnavailableError";
   }
 }

@@ -10,8 +10,7 @@ export interface RateLimit {
 export type RateLimitScope = "user" | "installation";
 
 export type RateLimitDecision =
-  | { allowed: true }
-  | { allowed: false; scope: RateLimitScope; limit: RateLimit; retryAfterMs: number };
+  { allowed: true } | { allowed: false; scope: RateLimitScope; limit: RateLimit; retryAfterMs: number };
 
 export interface TaskStart {
   taskId: string;
@@ -86,7 +85,11 @@ export function createRateLimiter(options: {
   const { redis, prefix, perUser, perInstallation, now = Date.now } = options;
   const scopes: Array<{ scope: RateLimitScope; limit: RateLimit | undefined; key: (start: TaskStart) => string }> = [
     { scope: "user", limit: perUser, key: (start) => `${prefix}:rate-limit:user:${start.login.toLowerCase()}` },
-    { scope: "installation", limit: perInstallation, key: (start) => `${prefix}:rate-limit:installation:${start.installationId}` },
+    {
+      scope: "installation",
+      limit: perInstallation,
+      key: (start) => `${prefix}:rate-limit:installation:${start.installationId}`,
+    },
   ];
   return {
     async tryStart(start) {

@@ -82,10 +82,20 @@ export async function recoverDeliveries(options: DeliveryRecoveryOptions): Promi
     if (webhook.succeeded || !isRetryable(webhook.latest.status_code)) continue;
     if (webhook.attempts >= maxAttempts) {
       const first = await redis.set(`${options.prefix}:delivery-given-up:${guid}`, "1", "PX", options.windowMs, "NX");
-      if (first === "OK") log.warn({ guid, attempts: webhook.attempts }, "a webhook failed at every delivery; Taskbox stopped asking for it again");
+      if (first === "OK")
+        log.warn(
+          { guid, attempts: webhook.attempts },
+          "a webhook failed at every delivery; Taskbox stopped asking for it again",
+        );
       continue;
     }
-    const claimed = await redis.set(`${options.prefix}:delivery-recovery:${guid}`, String(now()), "PX", options.claimMs, "NX");
+    const claimed = await redis.set(
+      `${options.prefix}:delivery-recovery:${guid}`,
+      String(now()),
+      "PX",
+      options.claimMs,
+      "NX",
+    );
     if (claimed !== "OK") continue;
     await octokit.rest.apps.redeliverWebhookDelivery({ delivery_id: webhook.latest.id });
     const { event, action, status_code: statusCode } = webhook.latest;
@@ -104,7 +114,9 @@ function isRetryable(statusCode: number): boolean {
 const MIN_CLAIM_MS = 30_000;
 
 /** Recovers at start, then every intervalMs. */
-export function startDeliveryRecovery(options: Omit<DeliveryRecoveryOptions, "claimMs"> & { intervalMs: number }): Periodic {
+export function startDeliveryRecovery(
+  options: Omit<DeliveryRecoveryOptions, "claimMs"> & { intervalMs: number },
+): Periodic {
   const claimMs = Math.max(options.intervalMs, MIN_CLAIM_MS);
   return runPeriodically(
     "webhook delivery recovery",

@@ -80,7 +80,9 @@ export function renderThreadTasks(records: TaskRecord[], kind: ThreadKind, now: 
   const active = records.filter((record) => !isFinished(record)).length;
   return [
     `**Taskbox tasks on this ${threadNoun(kind)}** (newest first; ${active === 0 ? "none is running or queued" : `${active} running or queued`})`,
-    ["| task | state | by | trigger | requested | took | result |", "|---|---|---|---|---|---:|---|", ...rows].join("\n"),
+    ["| task | state | by | trigger | requested | took | result |", "|---|---|---|---|---|---:|---|", ...rows].join(
+      "\n",
+    ),
   ].join("\n\n");
 }
 

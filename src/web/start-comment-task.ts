@@ -29,5 +29,9 @@ export async function startCommentTask(
       return;
     }
   }
-  await startTask({ octokit: context.octokit, log }, deps, commentTaskRequest(context, { ...task, config: config.config }));
+  await startTask(
+    { octokit: context.octokit, log },
+    deps,
+    commentTaskRequest(context, { ...task, config: config.config }),
+  );
 }

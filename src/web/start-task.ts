@@ -3,7 +3,13 @@ import type { ProbotOctokit } from "probot";
 import type { RepoConfig } from "../config/schema.js";
 import { resolveSecrets } from "../config/secrets.js";
 import { enqueueTask, isTaskQueued } from "../queue/task-queue.js";
-import { taskIdForDelivery, type TaskContext, type TaskJobData, type TaskTrigger, type ThreadKind } from "../queue/task-job.js";
+import {
+  taskIdForDelivery,
+  type TaskContext,
+  type TaskJobData,
+  type TaskTrigger,
+  type ThreadKind,
+} from "../queue/task-job.js";
 import type { TaskRecord } from "../queue/task-record.js";
 import { renderConfigError } from "../report/render-replies.js";
 import { renderStatus } from "../report/render-status.js";
@@ -52,14 +58,18 @@ export interface StartTaskContext {
 export async function startTask(ctx: StartTaskContext, deps: WebDeps, request: TaskRequest): Promise<void> {
   const { octokit, log } = ctx;
   const { owner, repo, config } = request;
-  const reply = (body: string) => octokit.rest.issues.createComment({ owner, repo, issue_number: request.issue.number, body });
+  const reply = (body: string) =>
+    octokit.rest.issues.createComment({ owner, repo, issue_number: request.issue.number, body });
 
   const taskId = taskIdForDelivery(request.deliveryId);
   if (await usingQueue(() => isTaskQueued(deps.queue, taskId))) {
     log.info({ taskId }, "ignoring a redelivered webhook: its task exists");
     return;
   }
-  const checked = checkRequest(request.request, { maxChars: deps.maxRequestChars ?? DEFAULT_MAX_REQUEST_CHARS, login: request.requestedBy });
+  const checked = checkRequest(request.request, {
+    maxChars: deps.maxRequestChars ?? DEFAULT_MAX_REQUEST_CHARS,
+    login: request.requestedBy,
+  });
   if (!checked.ok) {
     await reply(checked.reply);
     return;
@@ -95,7 +105,11 @@ export async function startTask(ctx: StartTaskContext, deps: WebDeps, request: T
     timings: {},
     notes: ahead.length > 0 ? [renderQueuedBehind(ahead, request.thread)] : undefined,
   };
-  const statusComment = await postStatusComment(octokit, { owner, repo, issueNumber: request.issue.number, taskId }, renderStatus(queued));
+  const statusComment = await postStatusComment(
+    octokit,
+    { owner, repo, issueNumber: request.issue.number, taskId },
+    renderStatus(queued),
+  );
   const enqueuedAt = Date.now();
   const record: TaskRecord = {
     taskId,

@@ -24,8 +24,16 @@ export async function postStatusComment(
 ): Promise<{ id: number; html_url: string }> {
   const { owner, repo, issueNumber, taskId } = target;
   const since = new Date(now() - REDELIVERY_WINDOW_MS).toISOString();
-  const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, since, per_page: 100 });
-  const earlier = comments.find((comment) => comment.user?.type === "Bot" && comment.body?.startsWith(statusMarker(taskId)));
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    owner,
+    repo,
+    issue_number: issueNumber,
+    since,
+    per_page: 100,
+  });
+  const earlier = comments.find(
+    (comment) => comment.user?.type === "Bot" && comment.body?.startsWith(statusMarker(taskId)),
+  );
   if (earlier) {
     const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: earlier.id, body });
     return data;

@@ -25,12 +25,18 @@ export interface SubcommandInvocation {
  * A `/taskbox <name>` command; it runs after the commenter's write access is confirmed. A name is one word: a request
  * of more than one word is always a task.
  */
-export type SubcommandHandler = (context: CommentContext, deps: WebDeps, invocation: SubcommandInvocation) => Promise<void>;
+export type SubcommandHandler = (
+  context: CommentContext,
+  deps: WebDeps,
+  invocation: SubcommandInvocation,
+) => Promise<void>;
 
 export const SUBCOMMANDS: Record<string, SubcommandHandler> = {
   help: async (context, _deps, { command, config }) => {
     const label = config.ok ? config.config.triggers.label : DEFAULT_TRIGGER_LABEL;
-    await context.octokit.rest.issues.createComment(context.issue({ body: renderHelp(command, Object.keys(SUBCOMMANDS), label) }));
+    await context.octokit.rest.issues.createComment(
+      context.issue({ body: renderHelp(command, Object.keys(SUBCOMMANDS), label) }),
+    );
   },
   status: statusCommand,
   cancel: cancelCommand,

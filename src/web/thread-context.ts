@@ -16,7 +16,11 @@ export interface Repository {
 /** Whether each commenter has write access, looked up once per login. */
 export type TrustCheck = (login: string) => Promise<boolean>;
 
-export function createTrustCheck(octokit: ProbotOctokit, repository: Repository, known: Record<string, boolean> = {}): TrustCheck {
+export function createTrustCheck(
+  octokit: ProbotOctokit,
+  repository: Repository,
+  known: Record<string, boolean> = {},
+): TrustCheck {
   const roles = new Map(Object.entries(known).map(([login, trusted]) => [login, Promise.resolve(trusted)]));
   return (login) => {
     let trusted = roles.get(login);
@@ -110,9 +114,18 @@ export async function openReviewComments(
     number: pull.number,
   });
   const threads = (response.repository.pullRequest?.reviewThreads.nodes ?? []).filter((thread) => !thread.isResolved);
-  const quote = async (comment: { author: { login: string } | null; body: string; createdAt: string }): Promise<QuotedComment> => {
+  const quote = async (comment: {
+    author: { login: string } | null;
+    body: string;
+    createdAt: string;
+  }): Promise<QuotedComment> => {
     const author = comment.author?.login ?? "ghost";
-    return { author, trusted: comment.author ? await trust(author) : false, body: clip(comment.body), createdAt: comment.createdAt };
+    return {
+      author,
+      trusted: comment.author ? await trust(author) : false,
+      body: clip(comment.body),
+      createdAt: comment.createdAt,
+    };
   };
   const quoted = await Promise.all(
     threads.slice(0, MAX_REVIEW_THREADS).map(async (thread): Promise<QuotedReviewComment | undefined> => {

@@ -34,7 +34,11 @@ export function createTaskDeps(env: TaskboxEnv, probot: Probot, log: Logger, red
         runtime: env.TASKBOX_RUNTIME,
         diskCap:
           env.TASKBOX_SANDBOX_DISK > 0
-            ? new DiskCap({ limitBytes: env.TASKBOX_SANDBOX_DISK, checkIntervalMs: env.TASKBOX_DISK_CHECK_INTERVAL_MS, log })
+            ? new DiskCap({
+                limitBytes: env.TASKBOX_SANDBOX_DISK,
+                checkIntervalMs: env.TASKBOX_DISK_CHECK_INTERVAL_MS,
+                log,
+              })
             : undefined,
         labels: { [QUEUE_LABEL]: env.TASKBOX_QUEUE_PREFIX },
       },

@@ -42,5 +42,10 @@ export async function finishAbandonedTask(options: {
       message: `The worker running this task stopped (killed, crashed or restarted) before the task ended; ${retried}.${pull ? ` The interrupted run had opened [#${pull.number}](${pull.url}) already.` : ""} Comment again to start the task anew.`,
     },
   };
-  await octokit.rest.issues.updateComment({ owner: job.owner, repo: job.repo, comment_id: job.statusCommentId, body: renderStatus(status) });
+  await octokit.rest.issues.updateComment({
+    owner: job.owner,
+    repo: job.repo,
+    comment_id: job.statusCommentId,
+    body: renderStatus(status),
+  });
 }

@@ -42,7 +42,9 @@ export async function reapOrphans(options: ReapOrphansOptions): Promise<ReapResu
   const filters = { label: [`${MANAGED_LABEL}=true`, `${QUEUE_LABEL}=${options.queuePrefix}`] };
   const containers = await docker.listContainers({ all: true, filters });
   const networks = await docker.listNetworks({ filters });
-  const workDirs = (await readdir(options.workDir).catch(() => [] as string[])).filter((name) => WORK_DIR_SUFFIX.test(name));
+  const workDirs = (await readdir(options.workDir).catch(() => [] as string[])).filter((name) =>
+    WORK_DIR_SUFFIX.test(name),
+  );
 
   const states = new Map<string, string>();
   const stateOf = async (taskId: string) => {
@@ -69,11 +71,17 @@ export async function reapOrphans(options: ReapOrphansOptions): Promise<ReapResu
   await removeSandboxResources(docker, { containers: orphanContainers, networks: orphanNetworks });
   for (const name of orphanDirs) await rm(join(options.workDir, name), { recursive: true, force: true });
   const result = { containers: orphanContainers, networks: orphanNetworks, workDirs: orphanDirs };
-  if (orphanContainers.length + orphanNetworks.length + orphanDirs.length > 0) log.info(result, "removed what finished tasks left behind");
+  if (orphanContainers.length + orphanNetworks.length + orphanDirs.length > 0)
+    log.info(result, "removed what finished tasks left behind");
   return result;
 }
 
 /** Reaps at start, then every intervalMs. */
 export function startOrphanReaper(options: ReapOrphansOptions & { intervalMs: number }): Periodic {
-  return runPeriodically("orphan reaper", options.intervalMs, () => reapOrphans(options).then(() => undefined), options.log);
+  return runPeriodically(
+    "orphan reaper",
+    options.intervalMs,
+    () => reapOrphans(options).then(() => undefined),
+    options.log,
+  );
 }

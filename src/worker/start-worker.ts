@@ -41,7 +41,12 @@ export function startTaskWorker(options: {
     repositoryConcurrency: options.repositoryConcurrency ?? 1,
     log,
   });
-  const stopCancels = listenForCancels({ subscriber: options.connection.duplicate(), channel: board.cancelChannel, running, log });
+  const stopCancels = listenForCancels({
+    subscriber: options.connection.duplicate(),
+    channel: board.cancelChannel,
+    running,
+    log,
+  });
   const worker = new Worker<TaskJobData, TaskJobResult>(
     TASK_QUEUE_NAME,
     async (job, token, signal) => {
@@ -63,8 +68,13 @@ export function startTaskWorker(options: {
     log.error({ jobId: job?.id, err: error }, "task job failed");
     // A job BullMQ gives up on after its workers died has no attempt left to finish its status comment.
     if (job && isStalledTooOften(error)) {
-      finishAbandonedTask({ job: job.data, maxStalledCount: worker.opts.maxStalledCount ?? 1, installation: deps.installation, log }).catch(
-        (finishError: unknown) => log.error({ jobId: job.id, err: finishError }, "could not finish the status comment of an abandoned task"),
+      finishAbandonedTask({
+        job: job.data,
+        maxStalledCount: worker.opts.maxStalledCount ?? 1,
+        installation: deps.installation,
+        log,
+      }).catch((finishError: unknown) =>
+        log.error({ jobId: job.id, err: finishError }, "could not finish the status comment of an abandoned task"),
       );
     }
   });

@@ -37,7 +37,10 @@ describe("a /taskbox comment on an issue", () => {
       secrets: { [`${OWNER}/${REPO}`]: { API_TOKEN: SECRET } },
       script: [
         { shell: 'echo "greeting=$GREETING setup=$FROM_SETUP secret=${API_TOKEN:-absent}"; cat README.md' },
-        { shell: "printf 'Validation notes\\n' > NOTES.md && printf '\\000\\001\\377' > data.bin && git rm -q src/app.js" },
+        {
+          shell:
+            "printf 'Validation notes\\n' > NOTES.md && printf '\\000\\001\\377' > data.bin && git rm -q src/app.js",
+        },
         { content: "Added NOTES.md and data.bin, removed src/app.js." },
       ],
     });
@@ -76,8 +79,16 @@ describe("a /taskbox comment on an issue", () => {
     // One commit on top of main, by the app's bot.
     const dir = await mkdtemp(join(tmpdir(), "e2e-clone-"));
     try {
-      await checkoutRef({ dir, remoteUrl: `${harness.github.url}/${OWNER}/${REPO}.git`, token: harness.github.installationToken, ref: pull!.head });
-      await runGit(["fetch", "--deepen=1", "origin", pull!.head], { cwd: dir, token: harness.github.installationToken });
+      await checkoutRef({
+        dir,
+        remoteUrl: `${harness.github.url}/${OWNER}/${REPO}.git`,
+        token: harness.github.installationToken,
+        ref: pull!.head,
+      });
+      await runGit(["fetch", "--deepen=1", "origin", pull!.head], {
+        cwd: dir,
+        token: harness.github.installationToken,
+      });
       const log = (await runGit(["log", "-1", "--format=%an <%ae>|%cn|%P"], { cwd: dir })).stdout.toString().trim();
       const [author, committer, parent] = log.split("|");
       expect(author).toMatch(/^taskbox\[bot\] <\d+\+taskbox\[bot\]@users\.noreply\.github\.com>$/);
@@ -117,14 +128,23 @@ describe("a /taskbox comment on an issue", () => {
     expect(await harness.comment({ body: "/taskbox delete everything", login: "visitor", issueNumber: 3 })).toBe(200);
     const reply = await waitFor("the refusal", () => harness.github.comments.find((c) => c.issueNumber === 3));
     expect(reply.body).toContain("@visitor");
-    expect(await harness.queue.getJobCounts("completed", "active", "waiting")).toMatchObject({ completed: 2, active: 0, waiting: 0 });
+    expect(await harness.queue.getJobCounts("completed", "active", "waiting")).toMatchObject({
+      completed: 2,
+      active: 0,
+      waiting: 0,
+    });
     expect(harness.model.requests.length).toBe(requestsBefore);
   });
 
   it("rejects a webhook with a bad signature", async () => {
     const response = await fetch(harness.webhookUrl, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-github-event": "issue_comment", "x-github-delivery": "forged", "x-hub-signature-256": "sha256=00" },
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "issue_comment",
+        "x-github-delivery": "forged",
+        "x-hub-signature-256": "sha256=00",
+      },
       body: "{}",
     });
     expect(response.status).toBe(400);

@@ -25,7 +25,11 @@ export interface FakeWebhooks {
   /** Newest last. */
   deliveries: FakeDelivery[];
   /** Signs and sends a webhook as GitHub does, and records the delivery with the answer's status code. */
-  deliver(event: string, payload: Record<string, unknown>, options?: { guid?: string; redelivery?: boolean }): Promise<FakeDelivery>;
+  deliver(
+    event: string,
+    payload: Record<string, unknown>,
+    options?: { guid?: string; redelivery?: boolean },
+  ): Promise<FakeDelivery>;
 }
 
 interface DeliveryReply {
@@ -33,7 +37,11 @@ interface DeliveryReply {
   json?: unknown;
   headers?: Record<string, string>;
 }
-type DeliveryRoute = [string, RegExp, (params: string[], request: { query: URLSearchParams; authorization: string }) => DeliveryReply];
+type DeliveryRoute = [
+  string,
+  RegExp,
+  (params: string[], request: { query: URLSearchParams; authorization: string }) => DeliveryReply,
+];
 
 const DELIVERY_TIMEOUT_MS = 10_000;
 
@@ -48,7 +56,7 @@ export function createFakeWebhooks(): FakeWebhooks {
       const guid = options.guid ?? randomUUID();
       const body = JSON.stringify(payload);
       const started = Date.now();
-      let statusCode = 0;
+      let statusCode: number;
       try {
         const response = await fetch(target.url, {
           method: "POST",
@@ -94,28 +102,38 @@ export function createFakeWebhooks(): FakeWebhooks {
  */
 export function deliveryRoutes(webhooks: FakeWebhooks, apiUrl: () => string): DeliveryRoute[] {
   const appOnly = (authorization: string): DeliveryReply | undefined =>
-    /^bearer ey/i.test(authorization) ? undefined : { status: 401, json: { message: "A JSON web token could not be decoded" } };
+    /^bearer ey/i.test(authorization)
+      ? undefined
+      : { status: 401, json: { message: "A JSON web token could not be decoded" } };
   return [
-    ["GET", /^\/app\/hook\/deliveries$/, (_params, { query, authorization }) => {
-      const refused = appOnly(authorization);
-      if (refused) return refused;
-      const perPage = Number(query.get("per_page") ?? 30);
-      const start = Number(query.get("cursor") ?? 0);
-      const newestFirst = [...webhooks.deliveries].reverse();
-      const page = newestFirst.slice(start, start + perPage).map(({ payload: _payload, ...listed }) => listed);
-      const headers: Record<string, string> = {};
-      if (start + perPage < newestFirst.length) {
-        headers.link = `<${apiUrl()}/app/hook/deliveries?per_page=${perPage}&cursor=${start + perPage}>; rel="next"`;
-      }
-      return { status: 200, json: page, headers };
-    }],
-    ["POST", /^\/app\/hook\/deliveries\/(\d+)\/attempts$/, ([id], { authorization }) => {
-      const refused = appOnly(authorization);
-      if (refused) return refused;
-      const delivery = webhooks.deliveries.find((d) => d.id === Number(id));
-      if (!delivery) return { status: 404, json: { message: "Not Found" } };
-      void webhooks.deliver(delivery.event, delivery.payload, { guid: delivery.guid, redelivery: true });
-      return { status: 202, json: {} };
-    }],
+    [
+      "GET",
+      /^\/app\/hook\/deliveries$/,
+      (_params, { query, authorization }) => {
+        const refused = appOnly(authorization);
+        if (refused) return refused;
+        const perPage = Number(query.get("per_page") ?? 30);
+        const start = Number(query.get("cursor") ?? 0);
+        const newestFirst = [...webhooks.deliveries].reverse();
+        const page = newestFirst.slice(start, start + perPage).map(({ payload: _payload, ...listed }) => listed);
+        const headers: Record<string, string> = {};
+        if (start + perPage < newestFirst.length) {
+          headers.link = `<${apiUrl()}/app/hook/deliveries?per_page=${perPage}&cursor=${start + perPage}>; rel="next"`;
+        }
+        return { status: 200, json: page, headers };
+      },
+    ],
+    [
+      "POST",
+      /^\/app\/hook\/deliveries\/(\d+)\/attempts$/,
+      ([id], { authorization }) => {
+        const refused = appOnly(authorization);
+        if (refused) return refused;
+        const delivery = webhooks.deliveries.find((d) => d.id === Number(id));
+        if (!delivery) return { status: 404, json: { message: "Not Found" } };
+        void webhooks.deliver(delivery.event, delivery.payload, { guid: delivery.guid, redelivery: true });
+        return { status: 202, json: {} };
+      },
+    ],
   ];
 }

@@ -90,11 +90,7 @@ export async function startFakeModel(script: Script): Promise<FakeModel> {
   };
 }
 
-function completion(
-  model: string,
-  index: number,
-  reply: Exclude<ScriptedReply, { error: unknown }>,
-): ChatCompletion {
+function completion(model: string, index: number, reply: Exclude<ScriptedReply, { error: unknown }>): ChatCompletion {
   const promptTokens = reply.usage?.prompt_tokens ?? DEFAULT_USAGE.prompt_tokens;
   const completionTokens = reply.usage?.completion_tokens ?? DEFAULT_USAGE.completion_tokens;
   const toolCalls = toolCallsOf(reply);

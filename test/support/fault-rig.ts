@@ -12,7 +12,14 @@ import { startFakeGitHub, type FakeComment, type FakeGitHub } from "./fake-githu
 import type { FakeDelivery } from "./fake-deliveries.js";
 import { startFakeModel, type FakeModel, type Script } from "./fake-model.js";
 import { waitFor } from "./taskbox-harness.js";
-import { freePort, startTaskboxProcess, taskboxEnv, waitForHealthy, WEBHOOK_SECRET, type TaskboxProcess } from "./taskbox-process.js";
+import {
+  freePort,
+  startTaskboxProcess,
+  taskboxEnv,
+  waitForHealthy,
+  WEBHOOK_SECRET,
+  type TaskboxProcess,
+} from "./taskbox-process.js";
 import { issueCommentCreated, type IssueCommentOptions } from "./webhook-payloads.js";
 
 export const OWNER = "octo";
@@ -99,21 +106,29 @@ export async function startFaultRig(options: {
     useWebhookPort,
     comment(commentOptions, guid) {
       const payload = issueCommentCreated({ owner: OWNER, repo: REPO, ...commentOptions });
-      return github.webhooks.deliver("issue_comment", payload as unknown as Record<string, unknown>, { guid });
+      return github.webhooks.deliver("issue_comment", payload, { guid });
     },
     statusComments,
     async finalStatus(issueNumber = 1, timeoutMs = 120_000) {
       try {
-        return await waitFor("a final status comment", () => statusComments(issueNumber).find((c) => FINAL_STATE.test(c.body)), timeoutMs);
+        return await waitFor(
+          "a final status comment",
+          () => statusComments(issueNumber).find((c) => FINAL_STATE.test(c.body)),
+          timeoutMs,
+        );
       } catch (error) {
         // The processes' logs say where the task got stuck.
-        throw new Error(`${(error as Error).message}; the end of Taskbox's logs:\n${logs().slice(-8000)}`);
+        throw new Error(`${(error as Error).message}; the end of Taskbox's logs:\n${logs().slice(-8000)}`, {
+          cause: error,
+        });
       }
     },
     logs,
     async leftovers(taskId, docker = new Docker()) {
       const filters = { label: [`${TASK_LABEL}=${taskId}`] };
-      return (await docker.listContainers({ all: true, filters })).length + (await docker.listNetworks({ filters })).length;
+      return (
+        (await docker.listContainers({ all: true, filters })).length + (await docker.listNetworks({ filters })).length
+      );
     },
     async close() {
       await Promise.all(processes.map((child) => child.kill("SIGKILL")));
@@ -126,7 +141,14 @@ export async function startFaultRig(options: {
       });
       // Killed workers never sweep the environments they cached; they carry this rig's namespace.
       const images = await docker.listImages({ filters: { label: [`taskbox.cache-namespace=${queuePrefix}`] } });
-      await Promise.all(images.map((image) => docker.getImage(image.Id).remove({ force: true }).catch(() => undefined)));
+      await Promise.all(
+        images.map((image) =>
+          docker
+            .getImage(image.Id)
+            .remove({ force: true })
+            .catch(() => undefined),
+        ),
+      );
       await model.close();
       await github.close();
       await rm(tempDir, { recursive: true, force: true });

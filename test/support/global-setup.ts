@@ -18,7 +18,9 @@ function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -47,7 +49,12 @@ async function checkDocker(): Promise<void> {
   try {
     await docker.ping();
   } catch (error) {
-    throw new Error(`The Docker engine is not reachable (${(error as Error).message}). Start dockerd, or run .ci/run.`);
+    throw new Error(
+      `The Docker engine is not reachable (${(error as Error).message}). Start dockerd, or run .ci/run.`,
+      {
+        cause: error,
+      },
+    );
   }
   try {
     await docker.getImage(sandboxImage).inspect();
@@ -59,11 +66,17 @@ async function checkDocker(): Promise<void> {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await checkDocker();
   const port = await freePort();
-  const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
+  const redis = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
   const spawnError = new Promise<never>((_, reject) =>
-    redis.once("error", (e) => reject(new Error(`cannot start redis-server (${e.message}); install it: apt-get install redis-server`))),
+    redis.once("error", (e) =>
+      reject(new Error(`cannot start redis-server (${e.message}); install it: apt-get install redis-server`)),
+    ),
   );
   const url = `redis://127.0.0.1:${port}`;
   await Promise.race([waitForRedis(url, redis), spawnError]);

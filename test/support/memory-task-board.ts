@@ -20,7 +20,8 @@ export function createMemoryTaskBoard(): MemoryTaskBoard {
   const key = (thread: ThreadRef) => `${thread.repository}#${thread.number}`;
   const list = <T>(map: Map<string, T[]>, name: string) => map.get(name) ?? map.set(name, []).get(name)!;
   const slots = (repository: string) => running.get(repository) ?? running.set(repository, new Set()).get(repository)!;
-  const waiters = (repository: string) => waiting.get(repository) ?? waiting.set(repository, new Map()).get(repository)!;
+  const waiters = (repository: string) =>
+    waiting.get(repository) ?? waiting.set(repository, new Map()).get(repository)!;
   const byTime = (ids: string[]) =>
     ids.flatMap((id) => (records.has(id) ? [records.get(id)!] : [])).sort((a, b) => a.createdAt - b.createdAt);
 
@@ -30,7 +31,8 @@ export function createMemoryTaskBoard(): MemoryTaskBoard {
       return { ok: false as const, reason: "thread" as const, blockedBy: line[0]! };
     }
     const taken = slots(thread.repository);
-    if (!taken.has(taskId) && taken.size >= cap) return { ok: false as const, reason: "repository" as const, running: [...taken] };
+    if (!taken.has(taskId) && taken.size >= cap)
+      return { ok: false as const, reason: "repository" as const, running: [...taken] };
     if (claim) {
       taken.add(taskId);
       waiters(thread.repository).delete(taskId);
@@ -61,7 +63,9 @@ export function createMemoryTaskBoard(): MemoryTaskBoard {
       return structuredClone(next);
     },
     async history(thread, limit = 10) {
-      return byTime(list(histories, key(thread))).reverse().slice(0, limit);
+      return byTime(list(histories, key(thread)))
+        .reverse()
+        .slice(0, limit);
     },
     async pullHistory(pull) {
       return byTime(list(pulls, key(pull)));
@@ -74,7 +78,10 @@ export function createMemoryTaskBoard(): MemoryTaskBoard {
       return [...list(lines, key(thread))];
     },
     async leave(thread, taskId) {
-      lines.set(key(thread), list(lines, key(thread)).filter((id) => id !== taskId));
+      lines.set(
+        key(thread),
+        list(lines, key(thread)).filter((id) => id !== taskId),
+      );
       slots(thread.repository).delete(taskId);
       waiters(thread.repository).delete(taskId);
       const nextInRepository = [...waiters(thread.repository)].sort((a, b) => a[1] - b[1])[0]?.[0];

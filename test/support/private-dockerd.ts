@@ -44,13 +44,18 @@ export async function startPrivateDockerd(options: { image: string; source?: Doc
   const start = async () => {
     const log = openSync(join(dir, "dockerd.log"), "a");
     // `exec` keeps dockerd the process that gets the signals; a new namespace has loopback down.
-    const child = spawn("unshare", ["--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...dockerd], { stdio: ["ignore", log, log] });
+    const child = spawn("unshare", ["--net", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...dockerd], {
+      stdio: ["ignore", log, log],
+    });
     closeSync(log);
     daemon = child;
     await waitFor(
       "the private dockerd",
       async () => {
-        if (child.exitCode !== null) throw new Error(`dockerd exited with code ${child.exitCode}: ${await readFile(join(dir, "dockerd.log"), "utf8")}`);
+        if (child.exitCode !== null)
+          throw new Error(
+            `dockerd exited with code ${child.exitCode}: ${await readFile(join(dir, "dockerd.log"), "utf8")}`,
+          );
         return (await docker.ping().catch(() => undefined)) ? true : undefined;
       },
       60_000,
@@ -96,9 +101,21 @@ export async function startPrivateDockerd(options: { image: string; source?: Doc
 
 /** What a task needs no part of in these tests: language runtimes, compilers, documentation. Most of the size. */
 const NOT_NEEDED = [
-  "/opt/*", "/usr/lib/gcc", "/usr/libexec/gcc", "/usr/include", "/usr/lib/python3*", "/usr/share/nodejs", "/usr/share/doc", "/usr/share/man",
-  "/usr/share/locale", "/usr/share/info", "/var/cache/*", "/var/lib/apt/lists/*",
-  ...["libnode.so*", "libicudata.so*", "*.a", "libasan.so*", "libtsan.so*", "liblsan.so*", "libubsan.so*"].map((name) => `/usr/lib/x86_64-linux-gnu/${name}`),
+  "/opt/*",
+  "/usr/lib/gcc",
+  "/usr/libexec/gcc",
+  "/usr/include",
+  "/usr/lib/python3*",
+  "/usr/share/nodejs",
+  "/usr/share/doc",
+  "/usr/share/man",
+  "/usr/share/locale",
+  "/usr/share/info",
+  "/var/cache/*",
+  "/var/lib/apt/lists/*",
+  ...["libnode.so*", "libicudata.so*", "*.a", "libasan.so*", "libtsan.so*", "liblsan.so*", "libubsan.so*"].map(
+    (name) => `/usr/lib/x86_64-linux-gnu/${name}`,
+  ),
 ];
 
 /**
@@ -122,13 +139,20 @@ async function copySlimImage(source: Docker, target: Docker, image: string): Pro
       `USER ${config.User || "root"}`,
       `WORKDIR ${config.WorkingDir || "/"}`,
       `CMD ${JSON.stringify(config.Cmd ?? ["sh"])}`,
-      ...(config.Env ?? []).map((entry) => `ENV ${entry.slice(0, entry.indexOf("="))}=${JSON.stringify(entry.slice(entry.indexOf("=") + 1))}`),
-      ...Object.entries(config.Labels ?? {}).map(([name, value]) => `LABEL ${JSON.stringify(name)}=${JSON.stringify(value)}`),
+      ...(config.Env ?? []).map(
+        (entry) => `ENV ${entry.slice(0, entry.indexOf("="))}=${JSON.stringify(entry.slice(entry.indexOf("=") + 1))}`,
+      ),
+      ...Object.entries(config.Labels ?? {}).map(
+        ([name, value]) => `LABEL ${JSON.stringify(name)}=${JSON.stringify(value)}`,
+      ),
     ];
     const colon = image.lastIndexOf(":");
-    const [repo, tag] = colon > image.lastIndexOf("/") ? [image.slice(0, colon), image.slice(colon + 1)] : [image, "latest"];
+    const [repo, tag] =
+      colon > image.lastIndexOf("/") ? [image.slice(0, colon), image.slice(colon + 1)] : [image, "latest"];
     const importing = await target.importImage(await container.export(), { repo, tag, changes });
-    await new Promise<void>((resolve, reject) => target.modem.followProgress(importing, (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      target.modem.followProgress(importing, (error) => (error ? reject(error) : resolve())),
+    );
     await target.getImage(image).inspect();
   } finally {
     await container.remove({ force: true });

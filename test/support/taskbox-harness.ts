@@ -65,7 +65,11 @@ export interface Harness {
 // would also match a command like `echo dns-failed` shown while the task still runs.
 const FINAL_STATE = /^\*\*Taskbox\*\* · (?:✅|💬|🛑|❌)/m;
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 120_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -125,7 +129,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     configDefaults: { defaultModel: env.TASKBOX_MODEL, defaultImage: env.TASKBOX_SANDBOX_IMAGE },
     loadSecrets: async () => options.secrets ?? {},
   });
-  const server: Server = createServer(await createNodeMiddleware(app, { probot }));
+  const server: Server = createServer(await createNodeMiddleware(app, { probot })); // eslint-disable-line @typescript-eslint/no-misused-promises -- Probot's middleware handles its own errors
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
 
@@ -165,7 +169,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     send,
     comment: (commentOptions, deliveryId) =>
       send("issue_comment", issueCommentCreated({ owner: OWNER, repo: REPO, ...commentOptions }), deliveryId),
-    label: (labelOptions = {}, deliveryId) => send("issues", issuesLabeled({ owner: OWNER, repo: REPO, ...labelOptions }), deliveryId),
+    label: (labelOptions = {}, deliveryId) =>
+      send("issues", issuesLabeled({ owner: OWNER, repo: REPO, ...labelOptions }), deliveryId),
     labelPullRequest: (labelOptions = {}, deliveryId) =>
       send("pull_request", pullRequestLabeled({ owner: OWNER, repo: REPO, ...labelOptions }), deliveryId),
     finalStatusOf(taskId, timeoutMs = 120_000) {

@@ -14,7 +14,9 @@ const TSX_LOADER = join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs");
 export const WEBHOOK_SECRET = "fault-webhook-secret";
 
 /** One private key per test run: Probot signs its app JWTs with it, and the fake GitHub accepts any. */
-export const PRIVATE_KEY = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+export const PRIVATE_KEY = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  .privateKey.export({ type: "pkcs1", format: "pem" })
+  .toString();
 
 export interface TaskboxProcess {
   readonly pid: number;
@@ -41,10 +43,12 @@ export async function startTaskboxProcess(env: Record<string, string>): Promise<
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code))).then(async (code) => {
-    await rm(cwd, { recursive: true, force: true });
-    return code;
-  });
+  const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code))).then(
+    async (code) => {
+      await rm(cwd, { recursive: true, force: true });
+      return code;
+    },
+  );
   const process_: TaskboxProcess = {
     pid: child.pid!,
     output: () => output,
@@ -52,7 +56,8 @@ export async function startTaskboxProcess(env: Record<string, string>): Promise<
       waitFor(
         `a log line matching ${pattern} from taskbox (pid ${child.pid})`,
         () => {
-          if (child.exitCode !== null) throw new Error(`taskbox exited with code ${child.exitCode}:\n${output.slice(-3000)}`);
+          if (child.exitCode !== null)
+            throw new Error(`taskbox exited with code ${child.exitCode}:\n${output.slice(-3000)}`);
           return output.split("\n").find((line) => pattern.test(line));
         },
         timeoutMs,
@@ -108,7 +113,9 @@ export function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no free port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no free port")),
+      );
     });
   });
 }

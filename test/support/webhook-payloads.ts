@@ -88,7 +88,7 @@ export interface PullRequestLabeledOptions extends LabeledOptions {
   state?: "open" | "closed";
 }
 
-function pointAt<T extends { repository: IssueCommentCreatedEvent["repository"] | IssuesLabeledEvent["repository"] }>(
+function pointAt<T extends { repository: IssueCommentCreatedEvent["repository"] }>(
   payload: T,
   options: LabeledOptions,
 ): void {
@@ -109,7 +109,8 @@ export function issuesLabeled(options: LabeledOptions = {}): IssuesLabeledEvent 
   payload.sender = { ...payload.sender, login, type: options.userType ?? "User" };
   payload.issue.number = options.number ?? 1;
   payload.issue.title = options.title ?? "Signup form accepts empty e-mail";
-  payload.issue.body = options.body === undefined ? "Submitting the form with an empty e-mail shows a server error." : options.body;
+  payload.issue.body =
+    options.body === undefined ? "Submitting the form with an empty e-mail shows a server error." : options.body;
   payload.issue.user = { ...payload.issue.user!, login: options.author ?? login };
   delete payload.issue.pull_request;
   payload.installation = { id: options.installationId ?? 42, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI=" };
@@ -140,12 +141,22 @@ export function pullRequestLabeled(options: PullRequestLabeledOptions = {}): Pul
     ...pull.head,
     ref: options.headRef ?? "taskbox/1-abcdef12",
     sha: options.headSha ?? "0".repeat(40),
-    repo: { ...pull.head.repo!, name: headName, full_name: headRepo, owner: { ...pull.head.repo!.owner, login: headOwner } as NonNullable<typeof pull.head.repo>["owner"] },
+    repo: {
+      ...pull.head.repo!,
+      name: headName,
+      full_name: headRepo,
+      owner: { ...pull.head.repo!.owner, login: headOwner } as NonNullable<typeof pull.head.repo>["owner"],
+    },
   };
   pull.base = {
     ...pull.base,
     ref: options.baseRef ?? "main",
-    repo: { ...pull.base.repo, name: repo, full_name: `${owner}/${repo}`, owner: { ...pull.base.repo.owner, login: owner } as typeof pull.base.repo.owner },
+    repo: {
+      ...pull.base.repo,
+      name: repo,
+      full_name: `${owner}/${repo}`,
+      owner: { ...pull.base.repo.owner, login: owner } as typeof pull.base.repo.owner,
+    },
   };
   payload.installation = { id: options.installationId ?? 42, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI=" };
   return payload;

@@ -10,14 +10,19 @@ describe("runPeriodically", () => {
     let running = 0;
     let overlapped = false;
     let runs = 0;
-    const periodic = runPeriodically("test", 5, async () => {
-      runs++;
-      overlapped ||= running > 0;
-      running++;
-      await sleep(15);
-      running--;
-      if (runs === 2) throw new Error("a failed run");
-    }, log);
+    const periodic = runPeriodically(
+      "test",
+      5,
+      async () => {
+        runs++;
+        overlapped ||= running > 0;
+        running++;
+        await sleep(15);
+        running--;
+        if (runs === 2) throw new Error("a failed run");
+      },
+      log,
+    );
     expect(runs).toBe(1);
     await sleep(120);
     await periodic.stop();
@@ -30,10 +35,15 @@ describe("runPeriodically", () => {
 
   it("stop() waits for a run in progress", async () => {
     let finished = false;
-    const periodic = runPeriodically("test", 1000, async () => {
-      await sleep(30);
-      finished = true;
-    }, log);
+    const periodic = runPeriodically(
+      "test",
+      1000,
+      async () => {
+        await sleep(30);
+        finished = true;
+      },
+      log,
+    );
     await periodic.stop();
     expect(finished).toBe(true);
   });

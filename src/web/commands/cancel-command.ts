@@ -11,7 +11,9 @@ export const cancelCommand: SubcommandHandler = async (context, deps, { login, l
     await context.octokit.rest.issues.createComment(context.issue({ body: renderNothingToCancel(kind) }));
     return;
   }
-  await context.octokit.rest.reactions.createForIssueComment(context.repo({ comment_id: context.payload.comment.id, content: "+1" }));
+  await context.octokit.rest.reactions.createForIssueComment(
+    context.repo({ comment_id: context.payload.comment.id, content: "+1" }),
+  );
   // Last first: cancelling the running task first would let the next one start before it is cancelled too.
   for (const taskId of [...line].reverse()) await cancelTask(context.octokit, deps, ref, taskId, login, log);
 };

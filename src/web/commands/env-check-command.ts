@@ -7,4 +7,8 @@ import type { SubcommandHandler } from "../subcommands.js";
  * pull request's branch.
  */
 export const envCheckCommand: SubcommandHandler = (context, deps, invocation) =>
-  startCommentTask(context, deps, invocation, { trigger: { kind: "comment" }, request: `${invocation.command} env`, kind: "env-check" });
+  startCommentTask(context, deps, invocation, {
+    trigger: { kind: "comment" },
+    request: `${invocation.command} env`,
+    kind: "env-check",
+  });

@@ -8,5 +8,7 @@ const SHOWN_TASKS = 10;
 export const statusCommand: SubcommandHandler = async (context, deps) => {
   const { kind, ref } = commentThread(context);
   const records = await deps.board.history(ref, SHOWN_TASKS);
-  await context.octokit.rest.issues.createComment(context.issue({ body: renderThreadTasks(records, kind, Date.now()) }));
+  await context.octokit.rest.issues.createComment(
+    context.issue({ body: renderThreadTasks(records, kind, Date.now()) }),
+  );
 };

@@ -8,7 +8,8 @@ const docker = new Docker();
 // The registry is reached through this machine's TLS-intercepting proxy, whose CA the sandbox must trust.
 const CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
-const PACKAGE_JSON = '{\n  "name": "tiny",\n  "version": "1.0.0",\n  "private": true,\n  "dependencies": { "is-number": "7.0.0" }\n}\n';
+const PACKAGE_JSON =
+  '{\n  "name": "tiny",\n  "version": "1.0.0",\n  "private": true,\n  "dependencies": { "is-number": "7.0.0" }\n}\n';
 const PACKAGE_LOCK = JSON.stringify(
   {
     name: "tiny",
@@ -91,7 +92,10 @@ function finalStatusOf(harness: Harness, issueNumber: number): Promise<FakeComme
     "a final status comment",
     () =>
       harness.github.comments.find(
-        (c) => c.issueNumber === issueNumber && c.body.includes("taskbox:task=") && /Answered|Environment ready|failed/.test(c.body),
+        (c) =>
+          c.issueNumber === issueNumber &&
+          c.body.includes("taskbox:task=") &&
+          /Answered|Environment ready|failed/.test(c.body),
       ),
     150_000,
   );
@@ -142,8 +146,14 @@ describe("automatic setup", () => {
   });
 
   it("installs a pnpm project through corepack, and pnpm keeps working offline for the agent", async () => {
-    await harness.github.createRepo(OWNER, "pnpm-demo", { "package.json": PACKAGE_JSON, "pnpm-lock.yaml": PNPM_LOCK, ".gitignore": "node_modules/\n" });
-    expect(await harness.comment({ body: "/taskbox check the dependencies", issueNumber: 10, repo: "pnpm-demo" })).toBe(200);
+    await harness.github.createRepo(OWNER, "pnpm-demo", {
+      "package.json": PACKAGE_JSON,
+      "pnpm-lock.yaml": PNPM_LOCK,
+      ".gitignore": "node_modules/\n",
+    });
+    expect(await harness.comment({ body: "/taskbox check the dependencies", issueNumber: 10, repo: "pnpm-demo" })).toBe(
+      200,
+    );
     const status = await finalStatusOf(harness, 10);
     expect(status.body).toContain("Answered");
     expect(status.body).toContain("pnpm (pnpm-lock.yaml), through corepack: `pnpm install --frozen-lockfile`");

@@ -30,7 +30,9 @@ environment:
 
 /** The tool results of the conversation whose first request is the n-th (0-based) request the model got. */
 function toolResultsOf(harness: Harness, taskIndex: number): string[] {
-  const conversations = harness.model.requests.filter((request) => request.messages.filter((m) => m.role === "tool").length === 0);
+  const conversations = harness.model.requests.filter(
+    (request) => request.messages.filter((m) => m.role === "tool").length === 0,
+  );
   const first = conversations[taskIndex]!;
   const userPrompt = String(first.messages[1]!.content);
   const last = harness.model.requests.filter((r) => String(r.messages[1]!.content) === userPrompt).at(-1)!;
@@ -40,7 +42,10 @@ function toolResultsOf(harness: Harness, taskIndex: number): string[] {
 function finalStatusOf(harness: Harness, issueNumber: number): Promise<FakeComment> {
   return waitFor("a final status comment", () =>
     harness.github.comments.find(
-      (c) => c.issueNumber === issueNumber && c.body.includes("taskbox:task=") && /Pull request opened|Answered|Environment ready|failed/.test(c.body),
+      (c) =>
+        c.issueNumber === issueNumber &&
+        c.body.includes("taskbox:task=") &&
+        /Pull request opened|Answered|Environment ready|failed/.test(c.body),
     ),
   );
 }
@@ -59,7 +64,13 @@ describe("cached environments", () => {
 
   it("runs setup once, resumes with maintenance on the new commit exactly, and gives secrets to the scripts only", async () => {
     harness = await startHarness({
-      files: { "README.md": "# v1\n", "old.txt": "old\n", "src/keep.js": "keep\n", ".gitignore": "node_modules/\n", ".github/taskbox.yml": CONFIG },
+      files: {
+        "README.md": "# v1\n",
+        "old.txt": "old\n",
+        "src/keep.js": "keep\n",
+        ".gitignore": "node_modules/\n",
+        ".github/taskbox.yml": CONFIG,
+      },
       secrets: { [`${OWNER}/${REPO}`]: { API_TOKEN: SECRET } },
       script: (request) => {
         const tools = request.messages.filter((m) => m.role === "tool").length;
@@ -106,8 +117,12 @@ describe("cached environments", () => {
     );
     // The agent is given the AGENTS.md files, each with the part of the tree it applies to.
     const prompt = String(harness.model.requests.at(-1)!.messages[1]!.content);
-    expect(prompt).toContain('<agents-md path="AGENTS.md" applies-to="the whole repository">\nLint with `npm run lint`.');
-    expect(prompt).toContain('<agents-md path="src/AGENTS.md" applies-to="src/ and everything below it">\nRun `npm test -- src`');
+    expect(prompt).toContain(
+      '<agents-md path="AGENTS.md" applies-to="the whole repository">\nLint with `npm run lint`.',
+    );
+    expect(prompt).toContain(
+      '<agents-md path="src/AGENTS.md" applies-to="src/ and everything below it">\nRun `npm test -- src`',
+    );
 
     // The snapshot holds neither the secret nor anything that reveals it.
     const snapshots = await snapshotsOf(harness);
@@ -126,14 +141,19 @@ describe("an environment prepared while the checkout runs", () => {
   });
 
   it("is removed when the checkout fails", async () => {
-    harness = await startHarness({ files: { "README.md": "# hi\n", ".github/taskbox.yml": "environment:\n  setup: sleep 2\n" }, script: [] });
+    harness = await startHarness({
+      files: { "README.md": "# hi\n", ".github/taskbox.yml": "environment:\n  setup: sleep 2\n" },
+      script: [],
+    });
     // The webhook names a default branch the repository does not have: the checkout fails, the sandbox is starting.
     expect(await harness.comment({ body: "/taskbox env", issueNumber: 1, defaultBranch: "gone" })).toBe(200);
     const status = await finalStatusOf(harness, 1);
     expect(status.body).toContain("Checkout failed");
     const taskId = /taskbox:task=([0-9a-f]+)/.exec(status.body)![1]!;
     const filters = { label: [`${TASK_LABEL}=${taskId}`] };
-    expect((await docker.listContainers({ all: true, filters })).length + (await docker.listNetworks({ filters })).length).toBe(0);
+    expect(
+      (await docker.listContainers({ all: true, filters })).length + (await docker.listNetworks({ filters })).length,
+    ).toBe(0);
     expect(await snapshotsOf(harness)).toHaveLength(0);
   });
 });
@@ -146,7 +166,11 @@ describe("/taskbox env", () => {
     await harness?.close();
     harness = undefined;
     if (secretsDir) await rm(secretsDir, { recursive: true, force: true });
-    for (const image of derivedImages.splice(0)) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    for (const image of derivedImages.splice(0))
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => undefined);
   });
 
   it("reports hits and misses, and any change to the cache key means a fresh setup", async () => {
@@ -163,12 +187,15 @@ describe("/taskbox env", () => {
     const h = harness;
     let issue = 0;
     const check = async (environment: string, repo = REPO): Promise<string> => {
-      await h.github.createRepo(OWNER, repo, { "README.md": "# hello\n", ".github/taskbox.yml": `environment:\n${environment}` });
+      await h.github.createRepo(OWNER, repo, {
+        "README.md": "# hello\n",
+        ".github/taskbox.yml": `environment:\n${environment}`,
+      });
       issue += 1;
       expect(await h.comment({ body: "/taskbox env", issueNumber: issue, repo })).toBe(200);
       return (await finalStatusOf(h, issue)).body;
     };
-    const SETUP = "  setup: |\n    echo \"setup ran with node $(node -v)\"\n";
+    const SETUP = '  setup: |\n    echo "setup ran with node $(node -v)"\n';
     const SECRETS = "  secrets: [API_TOKEN]\n";
     const BASE = `${SETUP}${SECRETS}`;
 
@@ -193,7 +220,11 @@ describe("/taskbox env", () => {
       ["the maintenance script changed", `${BASE}${MAINTENANCE}`, async () => {}],
       ["`environment.env` changed", `${BASE}${MAINTENANCE}  env: { MODE: a }\n`, async () => {}],
       ["the secrets changed", `${BASE}${MAINTENANCE}  env: { MODE: a }\n`, () => setSecret("rotated-secret-value")],
-      ["`environment.packages` changed", `${BASE}${MAINTENANCE}  env: { MODE: a }\n  packages: { node: 20 }\n`, async () => {}],
+      [
+        "`environment.packages` changed",
+        `${BASE}${MAINTENANCE}  env: { MODE: a }\n  packages: { node: 20 }\n`,
+        async () => {},
+      ],
     ];
     for (const [reason, environment, before] of changes) {
       await before();
@@ -202,7 +233,9 @@ describe("/taskbox env", () => {
       expect(body).toContain("setup ran");
     }
     // The selected version is first on PATH for the scripts.
-    expect(h.github.comments.find((c) => c.body.includes("`environment.packages` changed"))!.body).toMatch(/setup ran with node v20\./);
+    expect(h.github.comments.find((c) => c.body.includes("`environment.packages` changed"))!.body).toMatch(
+      /setup ran with node v20\./,
+    );
     const resumed = await check(changes.at(-1)![1]);
     expect(resumed).toContain("♻️ cache hit");
     expect(resumed).toContain("maintenance ran"); // the maintenance script runs on resume, and its log is the tail
@@ -219,19 +252,28 @@ describe("/taskbox env", () => {
     expect(await check(BASE, "other")).toContain("cache miss (no cached environment yet)");
 
     // reset-cache: the next check sets up from scratch, and the repository's old snapshots leave the disk.
-    const helloSnapshots = async () => (await snapshotsOf(h)).filter((image) => image.Labels[SNAPSHOT_LABELS.repository] === `${OWNER}/${REPO}`);
+    const helloSnapshots = async () =>
+      (await snapshotsOf(h)).filter((image) => image.Labels[SNAPSHOT_LABELS.repository] === `${OWNER}/${REPO}`);
     expect((await helloSnapshots()).length).toBeGreaterThanOrEqual(6);
     issue += 1;
     expect(await h.comment({ body: "/taskbox reset-cache", issueNumber: issue })).toBe(200);
-    await waitFor("the reset reply", () => h.github.comments.find((c) => c.issueNumber === issue && c.body.includes("are dropped")));
+    await waitFor("the reset reply", () =>
+      h.github.comments.find((c) => c.issueNumber === issue && c.body.includes("are dropped")),
+    );
     const afterReset = await check(BASE);
     expect(afterReset).toContain("cache miss (the cache was reset with `/taskbox reset-cache`)");
-    const fresh = await waitFor("the old snapshots to be removed", async () => {
-      const left = await helloSnapshots();
-      return left.length === 1 ? left : undefined;
-    }, 30_000);
+    const fresh = await waitFor(
+      "the old snapshots to be removed",
+      async () => {
+        const left = await helloSnapshots();
+        return left.length === 1 ? left : undefined;
+      },
+      30_000,
+    );
     expect(Number(fresh[0]!.Labels[SNAPSHOT_LABELS.generation])).toBeGreaterThan(0);
-    expect((await snapshotsOf(h)).some((image) => image.Labels[SNAPSHOT_LABELS.repository] === `${OWNER}/other`)).toBe(true);
+    expect((await snapshotsOf(h)).some((image) => image.Labels[SNAPSHOT_LABELS.repository] === `${OWNER}/other`)).toBe(
+      true,
+    );
 
     // A shorter ttl applies to environments cached before; an expired one is set up again and removed.
     const shortTtl = `${BASE}  cache: { ttl: 1s }\n`;
@@ -239,13 +281,23 @@ describe("/taskbox env", () => {
     const expired = await check(shortTtl);
     expect(expired).toContain("cache miss (the cached environment expired (`environment.cache.ttl`: 1.0s))");
     expect(expired).toContain("setup ran");
-    expect(await docker.getImage(fresh[0]!.Id).inspect().catch(() => "gone")).toBe("gone");
+    expect(
+      await docker
+        .getImage(fresh[0]!.Id)
+        .inspect()
+        .catch(() => "gone"),
+    ).toBe("gone");
   });
 });
 
 /** A copy of the image with one more label: same content, another image id. */
 async function deriveImage(image: string): Promise<string> {
-  const container = await docker.createContainer({ Image: image, Cmd: ["true"], Labels: { "taskbox.test": "true" }, HostConfig: { NetworkMode: "none" } });
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: ["true"],
+    Labels: { "taskbox.test": "true" },
+    HostConfig: { NetworkMode: "none" },
+  });
   try {
     const tag = `derived-${Math.random().toString(36).slice(2, 10)}`;
     await container.commit({ repo: "taskbox-test", tag, changes: ["LABEL taskbox.test=true"] });

@@ -6,7 +6,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import type { CacheKeyInput } from "../../../src/sandbox/cache-key.js";
 import { createCacheStore } from "../../../src/sandbox/cache-store.js";
 import { createDockerSandboxFactory } from "../../../src/sandbox/docker-sandbox.js";
-import { createEnvironmentCache, SNAPSHOT_LABELS, type EnvironmentCache } from "../../../src/sandbox/environment-cache.js";
+import {
+  createEnvironmentCache,
+  SNAPSHOT_LABELS,
+  type EnvironmentCache,
+} from "../../../src/sandbox/environment-cache.js";
 import type { Sandbox } from "../../../src/sandbox/types.js";
 
 const docker = new Docker();
@@ -21,7 +25,7 @@ function keyInput(overrides: Partial<CacheKeyInput> = {}): Omit<CacheKeyInput, "
     setupScript: "true",
     setupInputs: {},
     maintenanceScript: undefined,
-  setupInternet: true,
+    setupInternet: true,
     env: {},
     secrets: {},
     packages: {},
@@ -39,9 +43,18 @@ describe("the environment cache", () => {
 
   /** A running sandbox with `bytes` of data written outside the workspace. */
   async function sandboxWith(bytes: number): Promise<Sandbox> {
-    const sandbox = await factory.create({ taskId: `cache-${randomUUID().slice(0, 8)}`, image: inject("sandboxImage"), limits: LIMITS, network: false });
+    const sandbox = await factory.create({
+      taskId: `cache-${randomUUID().slice(0, 8)}`,
+      image: inject("sandboxImage"),
+      limits: LIMITS,
+      network: false,
+    });
     sandboxes.push(sandbox);
-    const result = await sandbox.exec({ command: `head -c ${bytes} /dev/urandom > ~/data`, timeoutMs: 30_000, maxOutputBytes: 4096 });
+    const result = await sandbox.exec({
+      command: `head -c ${bytes} /dev/urandom > ~/data`,
+      timeoutMs: 30_000,
+      maxOutputBytes: 4096,
+    });
     expect(result.exitCode).toBe(0);
     return sandbox;
   }
@@ -110,13 +123,18 @@ describe("the environment cache", () => {
 
   it("keeps its size under the cap by removing the least recently used environments", async () => {
     newCache(3 * 1024 ** 2); // room for one 2 MiB environment
-    const keys = [await cache.keyFor(keyInput({ setupScript: "a" })), await cache.keyFor(keyInput({ setupScript: "b" }))];
+    const keys = [
+      await cache.keyFor(keyInput({ setupScript: "a" })),
+      await cache.keyFor(keyInput({ setupScript: "b" })),
+    ];
     const saved = [];
     for (const key of keys) {
       const lookup = await cache.acquire(key, { ttlMs: HOUR, signal: AbortSignal.timeout(60_000) });
       if (lookup.hit) throw new Error("expected a miss");
       const base = await docker.getImage(inject("sandboxImage")).inspect();
-      saved.push(await lookup.build.save(await sandboxWith(2 * 1024 ** 2), { ttlMs: HOUR, commit: "c", baseSize: base.Size }));
+      saved.push(
+        await lookup.build.save(await sandboxWith(2 * 1024 ** 2), { ttlMs: HOUR, commit: "c", baseSize: base.Size }),
+      );
       await lookup.build.release();
     }
     // The older one is used again, so the newer one is now the least recently used.

@@ -17,7 +17,8 @@ describe("a Docker engine restart", () => {
   beforeAll(async () => {
     dockerd = await startPrivateDockerd({ image: inject("sandboxImage") });
     // The first task's only command outlives the engine; everything after it is answered at once.
-    const script: Script = (_request, index) => (index === 0 ? { shell: "touch started && sleep 120" } : { content: "All good here." });
+    const script: Script = (_request, index) =>
+      index === 0 ? { shell: "touch started && sleep 120" } : { content: "All good here." };
     rig = await startFaultRig({
       files: { "README.md": "# hello\n" },
       script,
@@ -32,13 +33,15 @@ describe("a Docker engine restart", () => {
 
   it("fails the running task with a clear message, leaves nothing behind, and new tasks work once the engine is back", async () => {
     expect((await rig.comment({ body: "/taskbox wait for a while" })).status_code).toBe(200);
-    const [comment] = await waitFor("the status comment", () => (rig.statusComments().length > 0 ? rig.statusComments() : undefined));
+    const [comment] = await waitFor("the status comment", () =>
+      rig.statusComments().length > 0 ? rig.statusComments() : undefined,
+    );
     const taskId = taskIdOf(comment!);
     await waitFor("the agent's command running", async () => {
       const [container] = await dockerd.docker.listContainers({ filters: { label: [`taskbox.task=${taskId}`] } });
       if (!container) return undefined;
       const exec = await dockerd.docker.getContainer(container.Id).exec({ Cmd: ["test", "-e", "/workspace/started"] });
-      await (await exec.start({})).resume();
+      (await exec.start({})).resume();
       await new Promise((resolve) => setTimeout(resolve, 100));
       return (await exec.inspect()).ExitCode === 0 ? true : undefined;
     });
@@ -49,7 +52,11 @@ describe("a Docker engine restart", () => {
     expect(status.body).toContain("Agent failed");
     expect(status.body).toMatch(/Docker engine was unreachable or restarted/);
     expect(rig.github.pulls).toHaveLength(0);
-    await waitFor("the orphan reaper", async () => ((await rig.leftovers(taskId, dockerd.docker)) === 0 ? true : undefined), 30_000);
+    await waitFor(
+      "the orphan reaper",
+      async () => ((await rig.leftovers(taskId, dockerd.docker)) === 0 ? true : undefined),
+      30_000,
+    );
 
     expect((await rig.comment({ body: "/taskbox anything left?", issueNumber: 2 })).status_code).toBe(200);
     expect((await rig.finalStatus(2)).body).toContain("Answered");

@@ -27,7 +27,13 @@ describe("publishing a task whose interrupted attempt got as far as GitHub", () 
   it("reuses the pull request the earlier attempt opened instead of opening a second one", async () => {
     const { guid, branch } = nextTask(1);
     await rig.github.pushCommit(OWNER, REPO, branch, { "earlier.txt": "from the interrupted run\n" }, { from: "main" });
-    const earlier = rig.github.openPull(OWNER, REPO, { title: "earlier", body: "", head: branch, base: "main", user: "taskbox[bot]" });
+    const earlier = rig.github.openPull(OWNER, REPO, {
+      title: "earlier",
+      body: "",
+      head: branch,
+      base: "main",
+      user: "taskbox[bot]",
+    });
 
     expect((await rig.comment({ body: "/taskbox write new.txt", issueNumber: 1 }, guid)).status_code).toBe(200);
     const status = await rig.finalStatus(1);

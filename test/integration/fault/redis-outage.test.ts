@@ -47,7 +47,9 @@ describe("a Redis outage", () => {
     }
   }
   const opened = (issueNumber: number) =>
-    waitFor("the task's pull request", () => rig.statusComments(issueNumber).find((c) => c.body.includes("Pull request opened")));
+    waitFor("the task's pull request", () =>
+      rig.statusComments(issueNumber).find((c) => c.body.includes("Pull request opened")),
+    );
 
   it("during a task: web and worker reconnect by themselves, the job survives and the task ends with its pull request", async () => {
     expect((await rig.comment({ body: "/taskbox run scenario:slow now", issueNumber: 1 })).status_code).toBe(200);
@@ -97,12 +99,9 @@ describe("a Redis outage", () => {
     await redis.start();
     const status = await opened(4);
     expect(status.id).toBe(comment!.id);
-    expect(status.edits.map((body) => /Queued|could not queue|Pull request opened/.exec(body)?.[0]).filter(Boolean)).toEqual([
-      "Queued",
-      "could not queue",
-      "Queued",
-      "Pull request opened",
-    ]);
+    expect(
+      status.edits.map((body) => /Queued|could not queue|Pull request opened/.exec(body)?.[0]).filter(Boolean),
+    ).toEqual(["Queued", "could not queue", "Queued", "Pull request opened"]);
     expect(rig.statusComments(4)).toHaveLength(1);
     expect(rig.github.pulls.filter((pull) => pull.head.startsWith("taskbox/4-"))).toHaveLength(1);
   });

@@ -20,23 +20,31 @@ describe("a sandbox that misbehaves", () => {
   beforeAll(async () => {
     rig = await startFaultRig({
       files: { "README.md": "# hello\n", ".github/taskbox.yml": CONFIG },
-      script: scenarioScript(new Map(Object.entries({
-        "fork-bomb": [
-          { shell: "bomb() { bomb | bomb & }; bomb; wait" },
-          { shell: "echo alive" },
-          { content: "The fork bomb hit the limit." },
-        ],
-        "runaway": [
-          { shell: "setsid sh -c 'while :; do :; done' </dev/null >/dev/null 2>&1 & yes > /dev/null" },
-          { shell: "echo still-here" },
-          { content: "Stopped." },
-        ],
-        "disk-filler": [{ shell: "dd if=/dev/zero of=/workspace/fill bs=1M count=3000 status=none; echo wrote" }, { content: "Filled." }],
-      }))),
+      script: scenarioScript(
+        new Map(
+          Object.entries({
+            "fork-bomb": [
+              { shell: "bomb() { bomb | bomb & }; bomb; wait" },
+              { shell: "echo alive" },
+              { content: "The fork bomb hit the limit." },
+            ],
+            runaway: [
+              { shell: "setsid sh -c 'while :; do :; done' </dev/null >/dev/null 2>&1 & yes > /dev/null" },
+              { shell: "echo still-here" },
+              { content: "Stopped." },
+            ],
+            "disk-filler": [
+              { shell: "dd if=/dev/zero of=/workspace/fill bs=1M count=3000 status=none; echo wrote" },
+              { content: "Filled." },
+            ],
+          }),
+        ),
+      ),
       env: { TASKBOX_SANDBOX_PIDS: String(PIDS), TASKBOX_SANDBOX_DISK: "300m", TASKBOX_DISK_CHECK_INTERVAL_MS: "500" },
     });
     await rig.github.createRepo(OWNER, "endless", {
-      ".github/taskbox.yml": "environment:\n  setup: |\n    bomb() { bomb | bomb & }; bomb\n    sleep 600\nlimits: { task_timeout: 5s, command_timeout: 5s }\n",
+      ".github/taskbox.yml":
+        "environment:\n  setup: |\n    bomb() { bomb | bomb & }; bomb\n    sleep 600\nlimits: { task_timeout: 5s, command_timeout: 5s }\n",
     });
     processesBefore = await hostProcesses();
     await rig.start("all");
@@ -44,7 +52,9 @@ describe("a sandbox that misbehaves", () => {
   afterAll(async () => rig?.close());
 
   async function run(scenario: string, issueNumber: number, repo?: string) {
-    expect((await rig.comment({ body: `/taskbox run scenario:${scenario} now`, issueNumber, repo })).status_code).toBe(200);
+    expect((await rig.comment({ body: `/taskbox run scenario:${scenario} now`, issueNumber, repo })).status_code).toBe(
+      200,
+    );
     const status = await rig.finalStatus(issueNumber, 60_000);
     expect(await rig.leftovers(taskIdOf(status))).toBe(0);
     return status;
@@ -83,7 +93,11 @@ describe("a sandbox that misbehaves", () => {
   it("leaves the host healthy", async () => {
     await docker.ping();
     expect(await hostProcesses()).toBeLessThan(processesBefore + 50);
-    const probe = await docker.createContainer({ Image: inject("sandboxImage"), Cmd: ["true"], Labels: { "taskbox.test": "true" } });
+    const probe = await docker.createContainer({
+      Image: inject("sandboxImage"),
+      Cmd: ["true"],
+      Labels: { "taskbox.test": "true" },
+    });
     await probe.start();
     expect((await probe.wait()).StatusCode).toBe(0);
     await probe.remove({ force: true });

@@ -42,7 +42,11 @@ describe("secrets and the installation token", () => {
   beforeAll(async () => {
     rig = await startFaultRig({
       files: { "README.md": "# hello\n", ".github/taskbox.yml": SAFE_SETUP },
-      secrets: { [`${OWNER}/${REPO}`]: { API_TOKEN: SECRET }, [`${OWNER}/leaky`]: { API_TOKEN: SECRET }, [`${OWNER}/envcheck`]: { API_TOKEN: SECRET } },
+      secrets: {
+        [`${OWNER}/${REPO}`]: { API_TOKEN: SECRET },
+        [`${OWNER}/leaky`]: { API_TOKEN: SECRET },
+        [`${OWNER}/envcheck`]: { API_TOKEN: SECRET },
+      },
       script: scenarioScript(scenarios),
     });
     token = rig.github.installationToken;
@@ -73,7 +77,9 @@ describe("secrets and the installation token", () => {
 
     expect((await rig.comment({ body: "/taskbox run scenario:no-route now", issueNumber: 1 })).status_code).toBe(200);
     // While the model thinks about its answer, the container is inspected from the host, as `docker inspect` would.
-    await waitFor("the agent's second turn", () => (toolResultsOf(rig.model.requests, "no-route").length === 1 ? true : undefined));
+    await waitFor("the agent's second turn", () =>
+      toolResultsOf(rig.model.requests, "no-route").length === 1 ? true : undefined,
+    );
     const [comment] = rig.statusComments(1);
     const [listed] = await docker.listContainers({ filters: { label: [`${TASK_LABEL}=${taskIdOf(comment!)}`] } });
     const inspected = await docker.getContainer(listed!.Id).inspect();
@@ -93,7 +99,11 @@ describe("secrets and the installation token", () => {
     expect(result).toMatch(/Seccomp: 2\n/);
     expect(result).toContain("uid=1000 greeting=hello");
 
-    const config = JSON.stringify({ env: inspected.Config.Env, labels: inspected.Config.Labels, cmd: inspected.Config.Cmd });
+    const config = JSON.stringify({
+      env: inspected.Config.Env,
+      labels: inspected.Config.Labels,
+      cmd: inspected.Config.Cmd,
+    });
     expect(config).not.toContain(SECRET);
     expect(config).not.toContain(token);
     expect(JSON.stringify(inspected.Mounts)).not.toContain("docker.sock");
@@ -110,7 +120,9 @@ describe("secrets and the installation token", () => {
       { shell: "echo done > done.txt" },
       { content: `Finished. For the record the key was ${SECRET} (${base64(SECRET)}).` },
     ]);
-    expect((await rig.comment({ body: "/taskbox run scenario:leak now", repo: "leaky", issueNumber: 2 })).status_code).toBe(200);
+    expect(
+      (await rig.comment({ body: "/taskbox run scenario:leak now", repo: "leaky", issueNumber: 2 })).status_code,
+    ).toBe(200);
     const status = await rig.finalStatus(2);
     expect(status.body).toContain("Pull request opened");
 
@@ -141,7 +153,9 @@ describe("secrets and the installation token", () => {
   it("copied into the checkout by the agent, makes Taskbox refuse to push", async () => {
     scenarios.set("copy", [{ shell: "cp ~/.token-copy leaked.txt" }, { content: "Copied." }]);
     const pullsBefore = rig.github.pulls.length;
-    expect((await rig.comment({ body: "/taskbox run scenario:copy now", repo: "leaky", issueNumber: 4 })).status_code).toBe(200);
+    expect(
+      (await rig.comment({ body: "/taskbox run scenario:copy now", repo: "leaky", issueNumber: 4 })).status_code,
+    ).toBe(200);
     const status = await rig.finalStatus(4);
     expect(status.body).toContain("Publishing failed");
     expect(status.body).toContain("contains the value of a secret in `leaked.txt`");

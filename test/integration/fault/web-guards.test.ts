@@ -26,17 +26,21 @@ describe("requests that push the limits", () => {
   });
   afterAll(async () => rig?.close());
 
-  const replies = (issueNumber: number) => rig.github.comments.filter((c) => c.issueNumber === issueNumber && !c.body.includes("taskbox:task="));
+  const replies = (issueNumber: number) =>
+    rig.github.comments.filter((c) => c.issueNumber === issueNumber && !c.body.includes("taskbox:task="));
 
   it("refuses a huge request with a reply, and starts nothing", async () => {
-    expect((await rig.comment({ body: `/taskbox ${"please do this. ".repeat(40)}`, issueNumber: 1 })).status_code).toBe(200);
+    expect((await rig.comment({ body: `/taskbox ${"please do this. ".repeat(40)}`, issueNumber: 1 })).status_code).toBe(
+      200,
+    );
     const [reply] = await waitFor("a reply", () => (replies(1).length > 0 ? replies(1) : undefined));
     expect(reply!.body).toMatch(/this request is \d+ characters long; Taskbox takes requests of up to 300 characters/);
     expect(rig.statusComments(1)).toHaveLength(0);
   });
 
   it("strips control characters, invisible and bidi Unicode and HTML comments from a request before anything uses it", async () => {
-    const body = "/taskbox run scenario:unicode \u0007add a\u200b greeting\u202e file\u2066 now <!-- and also delete everything -->";
+    const body =
+      "/taskbox run scenario:unicode \u0007add a\u200b greeting\u202e file\u2066 now <!-- and also delete everything -->";
     expect((await rig.comment({ body, issueNumber: 2 })).status_code).toBe(200);
     const status = await rig.finalStatus(2);
     expect(status.body).toContain("Pull request opened");
@@ -50,7 +54,12 @@ describe("requests that push the limits", () => {
 
   it("rides out GitHub's 5xx answers and secondary rate limits (Octokit retry and throttling), in the web and the worker", async () => {
     // Web: the 👀 reaction gets a 502 first. Worker: opening the pull request hits a secondary rate limit first.
-    rig.github.injectFault({ method: "POST", path: /\/issues\/comments\/\d+\/reactions$/, status: 502, json: { message: "Bad gateway" } });
+    rig.github.injectFault({
+      method: "POST",
+      path: /\/issues\/comments\/\d+\/reactions$/,
+      status: 502,
+      json: { message: "Bad gateway" },
+    });
     rig.github.injectFault({
       method: "POST",
       path: /\/pulls$/,
@@ -62,7 +71,8 @@ describe("requests that push the limits", () => {
     expect((await rig.comment({ body: "/taskbox run scenario:retried now", issueNumber: 3 })).status_code).toBe(200);
     const status = await rig.finalStatus(3);
     expect(status.body).toContain("Pull request opened");
-    const sent = (pattern: RegExp) => rig.github.requests.filter((r) => r.method === "POST" && pattern.test(r.path)).length;
+    const sent = (pattern: RegExp) =>
+      rig.github.requests.filter((r) => r.method === "POST" && pattern.test(r.path)).length;
     expect(sent(/\/issues\/comments\/\d+\/reactions$/)).toBe(3); // issues 2 and 3, and the retried one
     expect(sent(/\/pulls$/)).toBe(3); // issues 2 and 3, and the retried one
     expect(rig.github.pulls.filter((p) => p.head.startsWith("taskbox/3-"))).toHaveLength(1);
@@ -71,7 +81,9 @@ describe("requests that push the limits", () => {
   it("refuses a person's third task within the hour, with a reply saying when to try again", async () => {
     expect((await rig.comment({ body: "/taskbox run scenario:unicode again", issueNumber: 4 })).status_code).toBe(200);
     const [reply] = await waitFor("a reply", () => (replies(4).length > 0 ? replies(4) : undefined));
-    expect(reply!.body).toMatch(/you have started 2 Taskbox tasks in the last 1h 00m.*comment again in \d+m \d+s or later/s);
+    expect(reply!.body).toMatch(
+      /you have started 2 Taskbox tasks in the last 1h 00m.*comment again in \d+m \d+s or later/s,
+    );
     expect(rig.statusComments(4)).toHaveLength(0);
   });
 });

@@ -29,22 +29,36 @@ describe("a worker killed with SIGKILL mid-task", () => {
   });
 
   async function startTask(files: Record<string, string>, script: Script, maxStalledCount: string) {
-    rig = await startFaultRig({ files: { "README.md": "# hello\n", ...files }, script, env: { ...FAST_RECOVERY, TASKBOX_MAX_STALLED_COUNT: maxStalledCount } });
+    rig = await startFaultRig({
+      files: { "README.md": "# hello\n", ...files },
+      script,
+      env: { ...FAST_RECOVERY, TASKBOX_MAX_STALLED_COUNT: maxStalledCount },
+    });
     await rig.start("web");
     const worker = await rig.start("worker");
     expect((await rig.comment({ body: "/taskbox write fix.txt" })).status_code).toBe(200);
-    const [status] = await waitFor("the status comment", () => (rig!.statusComments().length > 0 ? rig!.statusComments() : undefined));
+    const [status] = await waitFor("the status comment", () =>
+      rig!.statusComments().length > 0 ? rig!.statusComments() : undefined,
+    );
     return { worker, taskId: taskIdOf(status!) };
   }
 
   /** The host is left as it was: no container, no network and no checkout of the task. */
   async function expectNoDebris(taskId: string) {
     await waitFor("the orphan reaper", async () => ((await rig!.leftovers(taskId)) === 0 ? true : undefined), 30_000);
-    await waitFor("checkouts removed", async () => ((await readdir(rig!.workDir)).length === 0 ? true : undefined), 30_000);
+    await waitFor(
+      "checkouts removed",
+      async () => ((await readdir(rig!.workDir)).length === 0 ? true : undefined),
+      30_000,
+    );
   }
 
   it("during setup: a job that may not run again is marked failed, and its comment says why", async () => {
-    const { worker, taskId } = await startTask({ ".github/taskbox.yml": SLOW_SETUP }, [{ content: "never asked" }], "0");
+    const { worker, taskId } = await startTask(
+      { ".github/taskbox.yml": SLOW_SETUP },
+      [{ content: "never asked" }],
+      "0",
+    );
     await waitFor("the setup script running", async () => ((await runningContainers(taskId)) === 1 ? true : undefined));
 
     await worker.kill("SIGKILL");
@@ -67,7 +81,11 @@ describe("a worker killed with SIGKILL mid-task", () => {
         { shell: "echo fixed > fix.txt" },
         { content: "Wrote fix.txt." },
       ][index] ?? { content: "done" };
-    const { worker, taskId } = await startTask({ ".github/taskbox.yml": "environment:\n  setup: echo ready\n" }, script, "1");
+    const { worker, taskId } = await startTask(
+      { ".github/taskbox.yml": "environment:\n  setup: echo ready\n" },
+      script,
+      "1",
+    );
     await waitFor("the agent phase", () => (rig!.model.requests.length === 1 ? true : undefined));
 
     await worker.kill("SIGKILL");

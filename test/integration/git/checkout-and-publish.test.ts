@@ -74,7 +74,9 @@ describe("checkoutRef", () => {
 
   it("checks out a full commit sha", async () => {
     const dir = await emptyDir();
-    expect(await checkoutRef({ dir, remoteUrl, token: fake.installationToken, ref: baseSha })).toEqual({ sha: baseSha });
+    expect(await checkoutRef({ dir, remoteUrl, token: fake.installationToken, ref: baseSha })).toEqual({
+      sha: baseSha,
+    });
     expect(await readFile(join(dir, "README.md"), "utf8")).toBe("# Widgets\n");
   });
 
@@ -93,7 +95,9 @@ describe("checkoutRef", () => {
 
   it("fails with a clear GitError that does not contain a wrong token", async () => {
     const wrongToken = "ghs_wrongTokenValue123";
-    const error = await checkoutRef({ dir: await emptyDir(), remoteUrl, token: wrongToken, ref: "main" }).catch((e: unknown) => e);
+    const error = await checkoutRef({ dir: await emptyDir(), remoteUrl, token: wrongToken, ref: "main" }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(GitError);
     expect((error as GitError).message).toMatch(/^git fetch failed: /);
     expect((error as GitError).message).toContain("rejected the credentials");
@@ -115,7 +119,9 @@ describe("checkoutRef", () => {
   it("refuses a directory that is not empty", async () => {
     const dir = await emptyDir();
     await writeFile(join(dir, "stray"), "x");
-    await expect(checkoutRef({ dir, remoteUrl, token: fake.installationToken, ref: "main" })).rejects.toThrow("not empty");
+    await expect(checkoutRef({ dir, remoteUrl, token: fake.installationToken, ref: "main" })).rejects.toThrow(
+      "not empty",
+    );
   });
 });
 
@@ -134,7 +140,14 @@ describe("commitAndPush", () => {
       await writeFile(join(dir, "bytes.bin"), BINARY);
     });
     const message = "Change widgets\n\n#1 asked for it";
-    ({ commitSha, diffstat } = await commitAndPush({ dir: await checkout(), patch, branch, message, author: AUTHOR, token: fake.installationToken }));
+    ({ commitSha, diffstat } = await commitAndPush({
+      dir: await checkout(),
+      patch,
+      branch,
+      message,
+      author: AUTHOR,
+      token: fake.installationToken,
+    }));
   });
 
   it("pushes one commit on top of the base, authored and committed by the given author", async () => {
@@ -146,8 +159,12 @@ describe("commitAndPush", () => {
     const headers = commit.slice(0, commit.indexOf("\n\n"));
     const message = commit.slice(commit.indexOf("\n\n") + 2);
     expect(headers.split("\n").filter((line) => line.startsWith("parent "))).toEqual([`parent ${baseSha}`]);
-    expect(headers).toMatch(new RegExp(`^author ${escape(AUTHOR.name)} <${escape(AUTHOR.email)}> \\d+ [+-]\\d{4}$`, "m"));
-    expect(headers).toMatch(new RegExp(`^committer ${escape(AUTHOR.name)} <${escape(AUTHOR.email)}> \\d+ [+-]\\d{4}$`, "m"));
+    expect(headers).toMatch(
+      new RegExp(`^author ${escape(AUTHOR.name)} <${escape(AUTHOR.email)}> \\d+ [+-]\\d{4}$`, "m"),
+    );
+    expect(headers).toMatch(
+      new RegExp(`^committer ${escape(AUTHOR.name)} <${escape(AUTHOR.email)}> \\d+ [+-]\\d{4}$`, "m"),
+    );
     expect(message).toBe("Change widgets\n\n#1 asked for it");
   });
 
@@ -169,20 +186,42 @@ describe("commitAndPush", () => {
   });
 
   it("never overwrites an existing branch, not even with a fast-forward", async () => {
-    const again = commitAndPush({ dir: await checkout(), patch, branch, message: "again", author: AUTHOR, token: fake.installationToken });
+    const again = commitAndPush({
+      dir: await checkout(),
+      patch,
+      branch,
+      message: "again",
+      author: AUTHOR,
+      token: fake.installationToken,
+    });
     await expect(again).rejects.toBeInstanceOf(PushRejectedError);
     await expect(again).rejects.toThrow(/^push rejected: branch taskbox\/task-1 already exists on origin/);
 
     const onTop = await checkout(branch);
-    const fastForward = await patchOf(await checkout(branch), (dir) => writeFile(join(dir, "README.md"), "# Widgets 2\n"));
+    const fastForward = await patchOf(await checkout(branch), (dir) =>
+      writeFile(join(dir, "README.md"), "# Widgets 2\n"),
+    );
     await expect(
-      commitAndPush({ dir: onTop, patch: fastForward, branch, message: "more", author: AUTHOR, token: fake.installationToken }),
+      commitAndPush({
+        dir: onTop,
+        patch: fastForward,
+        branch,
+        message: "more",
+        author: AUTHOR,
+        token: fake.installationToken,
+      }),
     ).rejects.toThrow(/^push rejected: /);
     expect(await fake.commitOf("acme", "widgets", branch)).toBe(commitSha);
   });
 
   it("rejects an empty patch as a programming error", async () => {
-    const empty = { patch: Buffer.alloc(0), branch: "taskbox/empty", message: "m", author: AUTHOR, token: fake.installationToken };
+    const empty = {
+      patch: Buffer.alloc(0),
+      branch: "taskbox/empty",
+      message: "m",
+      author: AUTHOR,
+      token: fake.installationToken,
+    };
     await expect(commitAndPush({ dir: await checkout(), ...empty })).rejects.toThrow("non-empty patch");
     expect(await fake.commitOf("acme", "widgets", "taskbox/empty")).toBeUndefined();
   });
@@ -190,7 +229,14 @@ describe("commitAndPush", () => {
   it("fails with a GitError when the patch does not apply", async () => {
     const dir = await checkout(branch); // already has the change, so the patch conflicts
     await expect(
-      commitAndPush({ dir, patch, branch: "taskbox/conflict", message: "m", author: AUTHOR, token: fake.installationToken }),
+      commitAndPush({
+        dir,
+        patch,
+        branch: "taskbox/conflict",
+        message: "m",
+        author: AUTHOR,
+        token: fake.installationToken,
+      }),
     ).rejects.toThrow(/^git apply failed: /);
   });
 });

@@ -59,7 +59,10 @@ describe("fake GitHub REST", () => {
     const repo = await api("GET", "/repos/acme/widgets");
     expect(repo.json).toMatchObject({ full_name: "acme/widgets", default_branch: "trunk", private: false });
     expect((await api("GET", "/repos/acme/nothing")).status).toBe(404);
-    expect((await api("GET", "/repos/acme/widgets/branches/trunk")).json).toMatchObject({ name: "trunk", commit: { sha: baseSha } });
+    expect((await api("GET", "/repos/acme/widgets/branches/trunk")).json).toMatchObject({
+      name: "trunk",
+      commit: { sha: baseSha },
+    });
     expect((await api("GET", "/repos/acme/widgets/branches/main")).status).toBe(404);
 
     fake.permissions.set("mia", "maintain");
@@ -69,7 +72,12 @@ describe("fake GitHub REST", () => {
   });
 
   it("serves file contents raw or as base64 JSON from the default branch", async () => {
-    const raw = await api("GET", "/repos/acme/widgets/contents/.github%2Ftaskbox.yml", undefined, "application/vnd.github.v3.raw");
+    const raw = await api(
+      "GET",
+      "/repos/acme/widgets/contents/.github%2Ftaskbox.yml",
+      undefined,
+      "application/vnd.github.v3.raw",
+    );
     expect(raw).toMatchObject({ status: 200, type: "text/plain; charset=utf-8", text: "setup: npm ci\n" });
     const json = await api("GET", "/repos/acme/widgets/contents/a.txt");
     expect(Buffer.from(json.json.content, "base64").toString()).toBe("a\n");
@@ -84,27 +92,54 @@ describe("fake GitHub REST", () => {
     const edited = await api("PATCH", `/repos/acme/widgets/issues/comments/${created.json.id}`, { body: "running" });
     expect(edited.json.body).toBe("running");
     expect(fake.comments.find((c) => c.id === created.json.id)).toEqual({
-      id: created.json.id, issueNumber: 7, body: "running", user: "taskbox-test[bot]", edits: ["queued", "running"],
+      id: created.json.id,
+      issueNumber: 7,
+      body: "running",
+      user: "taskbox-test[bot]",
+      edits: ["queued", "running"],
     });
-    expect((await api("GET", "/repos/acme/widgets/issues/7/comments")).json.map((c: { body: string }) => c.body)).toEqual(["running"]);
+    expect(
+      (await api("GET", "/repos/acme/widgets/issues/7/comments")).json.map((c: { body: string }) => c.body),
+    ).toEqual(["running"]);
     expect((await api("PATCH", "/repos/acme/widgets/issues/comments/999999", { body: "x" })).status).toBe(404);
 
-    expect((await api("POST", "/repos/acme/widgets/issues/comments/555/reactions", { content: "eyes" })).status).toBe(201);
+    expect((await api("POST", "/repos/acme/widgets/issues/comments/555/reactions", { content: "eyes" })).status).toBe(
+      201,
+    );
     expect(fake.reactions).toContainEqual({ commentId: 555, content: "eyes" });
   });
 
   it("opens pull requests only for pushed branches, once per head", async () => {
-    const missing = await api("POST", "/repos/acme/widgets/pulls", { title: "t", body: "b", head: "taskbox/nope", base: "trunk" });
+    const missing = await api("POST", "/repos/acme/widgets/pulls", {
+      title: "t",
+      body: "b",
+      head: "taskbox/nope",
+      base: "trunk",
+    });
     expect(missing.status).toBe(422);
 
     await pushBranch("taskbox/pr");
-    const opened = await api("POST", "/repos/acme/widgets/pulls", { title: "Add b", body: "why", head: "taskbox/pr", base: "trunk" });
+    const opened = await api("POST", "/repos/acme/widgets/pulls", {
+      title: "Add b",
+      body: "why",
+      head: "taskbox/pr",
+      base: "trunk",
+    });
     expect(opened.status).toBe(201);
     expect(opened.json.html_url).toBe(`${fake.url}/acme/widgets/pull/${opened.json.number}`);
     expect(fake.pulls).toEqual([
-      { number: opened.json.number, title: "Add b", body: "why", head: "taskbox/pr", base: "trunk", html_url: opened.json.html_url },
+      {
+        number: opened.json.number,
+        title: "Add b",
+        body: "why",
+        head: "taskbox/pr",
+        base: "trunk",
+        html_url: opened.json.html_url,
+      },
     ]);
-    expect((await api("POST", "/repos/acme/widgets/pulls", { title: "t", head: "acme:taskbox/pr", base: "trunk" })).status).toBe(422);
+    expect(
+      (await api("POST", "/repos/acme/widgets/pulls", { title: "t", head: "acme:taskbox/pr", base: "trunk" })).status,
+    ).toBe(422);
 
     const listed = await api("GET", "/repos/acme/widgets/pulls?head=acme:taskbox/pr&state=open");
     expect(listed.json.map((p: { number: number }) => p.number)).toEqual([opened.json.number]);
@@ -149,10 +184,24 @@ describe("fake GitHub git over HTTP", () => {
 async function pushBranch(branch: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "fake-github-test-"));
   try {
-    await checkoutRef({ dir: join(dir, "repo"), remoteUrl: `${fake.url}/acme/widgets.git`, token: fake.installationToken, ref: "trunk" });
-    const patch = Buffer.from("diff --git a/b.txt b/b.txt\nnew file mode 100644\n--- /dev/null\n+++ b/b.txt\n@@ -0,0 +1 @@\n+b\n");
+    await checkoutRef({
+      dir: join(dir, "repo"),
+      remoteUrl: `${fake.url}/acme/widgets.git`,
+      token: fake.installationToken,
+      ref: "trunk",
+    });
+    const patch = Buffer.from(
+      "diff --git a/b.txt b/b.txt\nnew file mode 100644\n--- /dev/null\n+++ b/b.txt\n@@ -0,0 +1 @@\n+b\n",
+    );
     const author = { name: "t", email: "t@example.com" };
-    await commitAndPush({ dir: join(dir, "repo"), patch, branch, message: "Add b", author, token: fake.installationToken });
+    await commitAndPush({
+      dir: join(dir, "repo"),
+      patch,
+      branch,
+      message: "Add b",
+      author,
+      token: fake.installationToken,
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -18,7 +18,11 @@ describe("follow-ups on a pull request", () => {
 
   /** The final status of the first task whose status comment came after the first `before` comments. */
   async function newFinalStatus(before: number) {
-    const comment = await waitFor("a new status comment", () => harness.github.comments.slice(before).find((c) => c.body.includes("taskbox:task=")), 30_000);
+    const comment = await waitFor(
+      "a new status comment",
+      () => harness.github.comments.slice(before).find((c) => c.body.includes("taskbox:task=")),
+      30_000,
+    );
     return harness.finalStatusOf(taskIdOf(comment.body), 60_000);
   }
 
@@ -28,7 +32,11 @@ describe("follow-ups on a pull request", () => {
 
   it("a /taskbox comment on the PR pushes one new commit onto its branch, whose parent is the previous head", async () => {
     scripts.push(
-      ["add a greeting file", (turn) => (turn === 0 ? { shell: "echo hello > greeting.txt" } : { content: "Added greeting.txt with a greeting." })],
+      [
+        "add a greeting file",
+        (turn) =>
+          turn === 0 ? { shell: "echo hello > greeting.txt" } : { content: "Added greeting.txt with a greeting." },
+      ],
       [
         "also add a farewell file",
         (turn) =>
@@ -105,7 +113,9 @@ describe("follow-ups on a pull request", () => {
     expect(comment.body).toMatch(/moved while the task ran; the change was applied on top of its new head/);
     const head = await headCommit(harness, pull.head);
     expect(head.parents).toEqual([await humanCommit]);
-    expect((await harness.github.readFile(OWNER, REPO, pull.head, "human.txt"))?.toString()).toBe("pushed by a human\n");
+    expect((await harness.github.readFile(OWNER, REPO, pull.head, "human.txt"))?.toString()).toBe(
+      "pushed by a human\n",
+    );
     expect((await harness.github.readFile(OWNER, REPO, pull.head, "notes.txt"))?.toString()).toBe("notes\n");
   });
 
@@ -124,7 +134,9 @@ describe("follow-ups on a pull request", () => {
     const comment = await newFinalStatus(before);
 
     expect(comment.body).toContain("Publishing failed");
-    expect(comment.body).toMatch(/moved to [0-9a-f]{7} while the task ran, and the change conflicts with it \(farewell\.txt\)/);
+    expect(comment.body).toMatch(
+      /moved to [0-9a-f]{7} while the task ran, and the change conflicts with it \(farewell\.txt\)/,
+    );
     expect(comment.body).toContain("nothing was pushed");
     expect(await harness.github.commitOf(OWNER, REPO, pull.head)).toBe(await humanCommit);
   });

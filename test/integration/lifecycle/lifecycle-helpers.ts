@@ -43,17 +43,24 @@ export function promptOf(harness: Harness, marker: string): string {
 /** The tool results the model was sent for one task, in order. */
 export function toolResultsOf(harness: Harness, marker: string): string[] {
   const requests = harness.model.requests.filter((candidate) => requestSection(candidate).includes(marker));
-  return (requests.at(-1)?.messages ?? []).filter((message) => message.role === "tool").map((message) => String(message.content));
+  return (requests.at(-1)?.messages ?? [])
+    .filter((message) => message.role === "tool")
+    .map((message) => String(message.content));
 }
 
 /** The head commit of a branch on the fake GitHub with its parents, as `git log` shows them. */
-export async function headCommit(harness: Harness, branch: string): Promise<{ sha: string; parents: string[]; subject: string; author: string }> {
+export async function headCommit(
+  harness: Harness,
+  branch: string,
+): Promise<{ sha: string; parents: string[]; subject: string; author: string }> {
   const dir = await mkdtemp(join(tmpdir(), "lifecycle-clone-"));
   try {
     const token = harness.github.installationToken;
     await checkoutRef({ dir, remoteUrl: `${harness.github.url}/${OWNER}/${REPO}.git`, token, ref: branch });
     await runGit(["fetch", "--quiet", "--deepen=1", "origin", `refs/heads/${branch}`], { cwd: dir, token });
-    const [sha, parents, subject, author] = (await runGit(["log", "-1", "--format=%H%x00%P%x00%s%x00%an"], { cwd: dir })).stdout
+    const [sha, parents, subject, author] = (
+      await runGit(["log", "-1", "--format=%H%x00%P%x00%s%x00%an"], { cwd: dir })
+    ).stdout
       .toString()
       .trim()
       .split("\0") as [string, string, string, string];

@@ -10,7 +10,9 @@ const docker = new Docker();
 async function sandboxHasFile(filters: { label: string[] }, path: string): Promise<boolean> {
   const [info] = await docker.listContainers({ filters });
   if (!info) return false;
-  const exec = await docker.getContainer(info.Id).exec({ Cmd: ["test", "-f", path], AttachStdout: true, AttachStderr: true });
+  const exec = await docker
+    .getContainer(info.Id)
+    .exec({ Cmd: ["test", "-f", path], AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   await new Promise((resolve) => {
     stream.on("end", resolve);
@@ -30,7 +32,9 @@ describe("ordering, limits and cancel", () => {
   const FINAL = /^\*\*Taskbox\*\* · (?:✅|💬|🛑|❌)/m;
 
   function isFinal(marker: string): boolean {
-    return harness.github.comments.some((c) => c.body.includes("taskbox:task=") && FINAL.test(c.body) && statusOf.get(c.id) === marker);
+    return harness.github.comments.some(
+      (c) => c.body.includes("taskbox:task=") && FINAL.test(c.body) && statusOf.get(c.id) === marker,
+    );
   }
   /** Status comment id → the marker of its task, filled in as the tests find them. */
   const statusOf = new Map<number, string>();
@@ -59,10 +63,16 @@ describe("ordering, limits and cancel", () => {
   }
 
   async function statusComment(issueNumber: number, index = 0, marker?: string) {
-    const comment = await waitFor(`status comment ${index} on #${issueNumber}`, () => {
-      const found = harness.github.comments.filter((c) => c.issueNumber === issueNumber && c.body.includes("taskbox:task="));
-      return found[index];
-    }, 30_000);
+    const comment = await waitFor(
+      `status comment ${index} on #${issueNumber}`,
+      () => {
+        const found = harness.github.comments.filter(
+          (c) => c.issueNumber === issueNumber && c.body.includes("taskbox:task="),
+        );
+        return found[index];
+      },
+      30_000,
+    );
     if (marker) statusOf.set(comment.id, marker);
     return comment;
   }
@@ -74,11 +84,16 @@ describe("ordering, limits and cancel", () => {
   it("queues a second command behind the running task of the issue, then runs it on the first one's pull request", async () => {
     scripts.push(
       track("start a changelog", (turn) =>
-        turn === 0 ? { shell: "echo '# Changelog' > CHANGELOG.md", delayMs: 1500 } : { content: "Started CHANGELOG.md." },
+        turn === 0
+          ? { shell: "echo '# Changelog' > CHANGELOG.md", delayMs: 1500 }
+          : { content: "Started CHANGELOG.md." },
       ),
       track(
         "add an entry to the changelog",
-        (turn) => (turn === 0 ? { shell: "cat CHANGELOG.md && echo '- first entry' >> CHANGELOG.md" } : { content: "Added an entry." }),
+        (turn) =>
+          turn === 0
+            ? { shell: "cat CHANGELOG.md && echo '- first entry' >> CHANGELOG.md" }
+            : { content: "Added an entry." },
         ["start a changelog"],
       ),
     );
@@ -88,7 +103,9 @@ describe("ordering, limits and cancel", () => {
     await harness.comment({ body: "/taskbox add an entry to the changelog", issueNumber: 20 });
 
     const second = await statusComment(20, 1, "add an entry to the changelog");
-    expect(second.edits[0]).toMatch(new RegExp(`Waits for task \`${firstId}\` on this issue to finish, then runs on its result`));
+    expect(second.edits[0]).toMatch(
+      new RegExp(`Waits for task \`${firstId}\` on this issue to finish, then runs on its result`),
+    );
 
     const firstFinal = await finished(20, 0);
     const secondFinal = await finished(20, 1);
@@ -103,13 +120,17 @@ describe("ordering, limits and cancel", () => {
     const firstCommit = (await harness.board.get(firstId))!;
     expect(firstCommit.pullRequest?.number).toBe(pull.number);
     expect(promptOf(harness, "add an entry to the changelog")).toContain("Earlier work on this issue opened it");
-    expect((await harness.github.readFile(OWNER, REPO, pull.head, "CHANGELOG.md"))?.toString()).toBe("# Changelog\n- first entry\n");
+    expect((await harness.github.readFile(OWNER, REPO, pull.head, "CHANGELOG.md"))?.toString()).toBe(
+      "# Changelog\n- first entry\n",
+    );
     expect(harness.github.pulls.filter((p) => p.body.includes("#20"))).toHaveLength(1);
   });
 
   it("runs one task per repository at a time, while another repository's task runs meanwhile", async () => {
     scripts.push(
-      track("slow task in hello", (turn) => (turn === 0 ? { shell: "true", delayMs: 2500 } : { content: "Slow one done." })),
+      track("slow task in hello", (turn) =>
+        turn === 0 ? { shell: "true", delayMs: 2500 } : { content: "Slow one done." },
+      ),
       track("second task in hello", () => ({ content: "Second one done." }), ["slow task in hello"]),
       track("task in other", () => ({ content: "Other one done." }), ["slow task in hello"]),
     );
@@ -123,7 +144,11 @@ describe("ordering, limits and cancel", () => {
     const second = await finished(31, 0);
     expect(second.body).toContain("Second one done.");
     expect(second.edits[0]).not.toMatch(/Waits for/); // another thread: no line to wait in, only the repository's cap
-    await waitFor("the other repository's task", () => harness.github.comments.find((c) => c.body.includes("Other one done.")), 30_000);
+    await waitFor(
+      "the other repository's task",
+      () => harness.github.comments.find((c) => c.body.includes("Other one done.")),
+      30_000,
+    );
     // The other repository was not held up by hello's busy slot; hello's second task waited for it.
     expect(finishedWhenAsked.get("task in other>slow task in hello")).toBe(false);
     expect(finishedWhenAsked.get("second task in hello>slow task in hello")).toBe(true);
@@ -136,13 +161,22 @@ describe("ordering, limits and cancel", () => {
     const taskId = taskIdOf((await statusComment(40, 0, "run for a long time")).body);
     const filters = { label: [`${TASK_LABEL}=${taskId}`] };
     // Progress reaches the status comment when a command ends; the file the command creates says it has started.
-    await waitFor("the long command to run", async () => ((await sandboxHasFile(filters, "/workspace/started")) ? true : undefined), 60_000);
+    await waitFor(
+      "the long command to run",
+      async () => ((await sandboxHasFile(filters, "/workspace/started")) ? true : undefined),
+      60_000,
+    );
 
-    const pushes = () => harness.github.requests.filter((r) => r.method === "POST" && r.path.endsWith("git-receive-pack")).length;
+    const pushes = () =>
+      harness.github.requests.filter((r) => r.method === "POST" && r.path.endsWith("git-receive-pack")).length;
     const pushesBefore = pushes();
     const cancelledAt = Date.now();
     expect(await harness.comment({ body: "/taskbox cancel", issueNumber: 40, commentId: 4040 })).toBe(200);
-    await waitFor("the sandbox to be gone", async () => ((await docker.listContainers({ all: true, filters })).length === 0 ? true : undefined), 5_000);
+    await waitFor(
+      "the sandbox to be gone",
+      async () => ((await docker.listContainers({ all: true, filters })).length === 0 ? true : undefined),
+      5_000,
+    );
     expect(Date.now() - cancelledAt).toBeLessThan(5_000);
 
     const final = await harness.finalStatusOf(taskId, 10_000);

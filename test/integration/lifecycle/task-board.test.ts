@@ -51,7 +51,13 @@ describe.each([
 
   it("caps the running tasks of a repository across threads, and hands a freed slot to the longest waiting task", async () => {
     const board = create();
-    for (const [id, number] of [["x", 1], ["y", 2], ["z", 3], ["w", 4]] as const) await board.add(record(id, number));
+    for (const [id, number] of [
+      ["x", 1],
+      ["y", 2],
+      ["z", 3],
+      ["w", 4],
+    ] as const)
+      await board.add(record(id, number));
     const at = (number: number) => ({ repository: "octo/hello", number });
     expect(await board.tryStart(at(1), "x", 2)).toEqual({ ok: true });
     expect(await board.tryStart(at(2), "y", 2)).toEqual({ ok: true });
@@ -75,7 +81,11 @@ describe.each([
     const board = create();
     await board.add(record("old", 9, { createdAt: 1000 }));
     await board.add(record("new", 9, { createdAt: 2000 }));
-    const updated = await board.update("old", { state: "succeeded", pullRequest: { number: 12, url: "u" }, summary: "did it" });
+    const updated = await board.update("old", {
+      state: "succeeded",
+      pullRequest: { number: 12, url: "u" },
+      summary: "did it",
+    });
     expect(updated).toMatchObject({ taskId: "old", state: "succeeded", request: "request of old" });
     expect(await board.get("old")).toEqual(updated);
     expect(await board.update("missing", { state: "failed" })).toBeUndefined();
@@ -83,7 +93,9 @@ describe.each([
     expect((await board.history({ repository: "octo/hello", number: 9 }, 1)).map((r) => r.taskId)).toEqual(["new"]);
 
     await board.addToPull({ repository: "octo/hello", number: 12 }, updated!);
-    expect((await board.pullHistory({ repository: "octo/hello", number: 12 })).map((r) => r.summary)).toEqual(["did it"]);
+    expect((await board.pullHistory({ repository: "octo/hello", number: 12 })).map((r) => r.summary)).toEqual([
+      "did it",
+    ]);
   });
 
   it("remembers who cancelled a task", async () => {
@@ -109,7 +121,9 @@ describe("the Redis task board", () => {
     const board = createTaskBoard(redis, `test-${randomUUID().slice(0, 8)}`);
     const subscriber = redis.duplicate();
     try {
-      const heard = new Promise<string>((resolve) => subscriber.on("message", (_channel: string, message: string) => resolve(message)));
+      const heard = new Promise<string>((resolve) =>
+        subscriber.on("message", (_channel: string, message: string) => resolve(message)),
+      );
       await subscriber.subscribe(board.cancelChannel);
       await board.requestCancel({ taskId: "t2", by: "octocat" });
       expect(JSON.parse(await heard)).toEqual({ taskId: "t2", by: "octocat" });

@@ -5,7 +5,11 @@ import Docker from "dockerode";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDockerSandboxFactory } from "../../../src/sandbox/docker-sandbox.js";
-import { createDockerEgressProxyFactory, EgressProxyError, type EgressDecision } from "../../../src/sandbox/egress-proxy.js";
+import {
+  createDockerEgressProxyFactory,
+  EgressProxyError,
+  type EgressDecision,
+} from "../../../src/sandbox/egress-proxy.js";
 import { compileEgressPolicy, DEFAULT_METHODS } from "../../../src/sandbox/network-policy.js";
 import { MANAGED_LABEL, TASK_LABEL, type Sandbox } from "../../../src/sandbox/types.js";
 import { startTestInternet, type TestInternet } from "./test-internet.js";
@@ -36,8 +40,13 @@ function newTaskId(): string {
 /** Safety net for the test run itself, independent of the code under test. */
 async function removeEverythingLabelled(taskId: string): Promise<void> {
   const filters = { label: [`${TASK_LABEL}=${taskId}`] };
-  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true });
-  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  for (const c of await docker.listContainers({ all: true, filters }))
+    await docker.getContainer(c.Id).remove({ force: true });
+  for (const n of await docker.listNetworks({ filters }))
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => undefined);
 }
 
 async function labelled(taskId: string): Promise<string[]> {
@@ -79,7 +88,13 @@ describe("internet.agent: limited", () => {
     const host = await startHostService(internet.gateway);
     const denied: EgressDecision[] = [];
     // The test hosts have private addresses, as a registry on the operator's LAN would.
-    const proxies = createDockerEgressProxyFactory({ docker, log, image, outsideNetwork: internet.networkName, allowPrivateAddresses: true });
+    const proxies = createDockerEgressProxyFactory({
+      docker,
+      log,
+      image,
+      outsideNetwork: internet.networkName,
+      allowPrivateAddresses: true,
+    });
     const policy = compileEgressPolicy({ allow: ["allowed.test"], methods: DEFAULT_METHODS });
     const proxy = await proxies.start({ taskId, policy, onDenied: (decision) => denied.push(decision) });
     cleanups.push(() => proxy.stop());
@@ -91,19 +106,27 @@ describe("internet.agent: limited", () => {
     const sandbox = await createSandbox(taskId, false);
     await sandbox.setNetwork({ mode: "limited", networkName: proxy.networkName, proxyUrl: proxy.proxyUrl });
     expect(sandbox.networkName).toBe(proxy.networkName);
-    expect((await run(sandbox, "printenv http_proxy HTTPS_PROXY no_proxy")).text).toBe(`${proxy.proxyUrl}\n${proxy.proxyUrl}\nlocalhost,127.0.0.1,::1\n`);
+    expect((await run(sandbox, "printenv http_proxy HTTPS_PROXY no_proxy")).text).toBe(
+      `${proxy.proxyUrl}\n${proxy.proxyUrl}\nlocalhost,127.0.0.1,::1\n`,
+    );
 
     // Through the proxy: allowed host over HTTP and HTTPS (CONNECT), allowed methods.
-    expect((await run(sandbox, `${CURL} "http://allowed.test/pkg?token=t1"`)).text).toBe("allowed.test GET /pkg?token=t1\n");
+    expect((await run(sandbox, `${CURL} "http://allowed.test/pkg?token=t1"`)).text).toBe(
+      "allowed.test GET /pkg?token=t1\n",
+    );
     expect((await run(sandbox, `${CURL} -k https://allowed.test/secure`)).text).toBe("allowed.test GET /secure\n");
     expect((await run(sandbox, `${CURL} -I -o /dev/null -w '%{http_code}' http://allowed.test/`)).text).toBe("200");
 
     // Denied: another host (HTTP and HTTPS), a method outside the list where the proxy sees it.
-    expect((await run(sandbox, `${CURL} -o /dev/null -w '%{http_code}' "http://denied.test/x?token=t2"`)).text).toBe("403");
+    expect((await run(sandbox, `${CURL} -o /dev/null -w '%{http_code}' "http://denied.test/x?token=t2"`)).text).toBe(
+      "403",
+    );
     const https = await run(sandbox, `${CURL} -k "https://denied.test/y?token=t3"`);
     expect(https.exitCode).not.toBe(0);
     expect(https.text).toMatch(/403/);
-    expect((await run(sandbox, `${CURL} -X POST -o /dev/null -w '%{http_code}' "http://allowed.test/upload?token=t4"`)).text).toBe("405");
+    expect(
+      (await run(sandbox, `${CURL} -X POST -o /dev/null -w '%{http_code}' "http://allowed.test/upload?token=t4"`)).text,
+    ).toBe("405");
     // A TLS name other than the CONNECT host (fronting a denied site through an allowed one) is cut off.
     const fronted = await run(sandbox, `${CURL} -k --connect-to denied.test:443:allowed.test:443 https://denied.test/`);
     expect(fronted.exitCode).not.toBe(0);
@@ -158,8 +181,17 @@ describe("internet.agent: limited", () => {
 
   it("fails with a clear error and leaves nothing behind when the outside network does not exist", async () => {
     const taskId = newTaskId();
-    const proxies = createDockerEgressProxyFactory({ docker, log, image, outsideNetwork: `taskbox-test-missing-${taskId}` });
-    const started = proxies.start({ taskId, policy: compileEgressPolicy({ allow: [], methods: [] }), onDenied: () => undefined });
+    const proxies = createDockerEgressProxyFactory({
+      docker,
+      log,
+      image,
+      outsideNetwork: `taskbox-test-missing-${taskId}`,
+    });
+    const started = proxies.start({
+      taskId,
+      policy: compileEgressPolicy({ allow: [], methods: [] }),
+      onDenied: () => undefined,
+    });
     await expect(started).rejects.toBeInstanceOf(EgressProxyError);
     await expect(started).rejects.toThrow(/TASKBOX_EGRESS_NETWORK/);
     expect(await labelled(taskId)).toStrictEqual([]);

@@ -48,11 +48,14 @@ async function leftovers(taskId: string): Promise<number> {
 }
 
 /** Runs one task end to end (its id is known up front, so config and commands can name its sandbox). */
-async function runTask(plan: (taskId: string) => { config: string; commands: string[] }): Promise<{ taskId: string; body: string }> {
+async function runTask(
+  plan: (taskId: string) => { config: string; commands: string[] },
+): Promise<{ taskId: string; body: string }> {
   const deliveryId = randomUUID();
   const taskId = taskIdForDelivery(deliveryId);
   const { config, commands } = plan(taskId);
-  const script: Script = (_request, index) => (index < commands.length ? { shell: commands[index]! } : { content: "Checked the network." });
+  const script: Script = (_request, index) =>
+    index < commands.length ? { shell: commands[index]! } : { content: "Checked the network." };
   harness = await startHarness({
     files: { "README.md": "# hello\n", ".github/taskbox.yml": config },
     script,

@@ -82,7 +82,10 @@ export async function startTestInternet(docker: Docker, image: string): Promise<
     allowed,
     denied,
     async attachTo(other) {
-      for (const host of hosts) await docker.getNetwork(other).connect({ Container: host.container.id, EndpointConfig: { Aliases: [host.name] } });
+      for (const host of hosts)
+        await docker
+          .getNetwork(other)
+          .connect({ Container: host.container.id, EndpointConfig: { Aliases: [host.name] } });
     },
     remove,
   };
@@ -91,11 +94,27 @@ export async function startTestInternet(docker: Docker, image: string): Promise<
 function makeCertificate(): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), "taskbox-test-tls-"));
   try {
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=allowed.test",
-      "-addext", "subjectAltName=DNS:allowed.test,DNS:denied.test",
-      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-    ], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=allowed.test",
+        "-addext",
+        "subjectAltName=DNS:allowed.test,DNS:denied.test",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
     return { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -36,7 +36,12 @@ beforeEach(async () => {
   git(repo, "add", "-A");
   git(repo, "commit", "-q", "-m", "base");
   baseSha = git(repo, "rev-parse", "HEAD").trim();
-  sandbox = await factory.create({ taskId: `t-${randomUUID().slice(0, 8)}`, image: inject("sandboxImage"), limits, network: false });
+  sandbox = await factory.create({
+    taskId: `t-${randomUUID().slice(0, 8)}`,
+    image: inject("sandboxImage"),
+    limits,
+    network: false,
+  });
   await sandbox.copyIn(repo);
 });
 
@@ -109,15 +114,17 @@ describe("collectDiff", () => {
   });
 
   it("reports git's error for an unknown base commit", async () => {
-    await expect(collectDiff(sandbox!, { baseSha: "0123456789abcdef0123456789abcdef01234567", maxBytes: 1024 })).rejects.toThrow(
-      CollectDiffError,
-    );
-    await expect(collectDiff(sandbox!, { baseSha: "0123456789abcdef0123456789abcdef01234567", maxBytes: 1024 })).rejects.toThrow(
-      /bad object|unknown revision/,
-    );
+    await expect(
+      collectDiff(sandbox!, { baseSha: "0123456789abcdef0123456789abcdef01234567", maxBytes: 1024 }),
+    ).rejects.toThrow(CollectDiffError);
+    await expect(
+      collectDiff(sandbox!, { baseSha: "0123456789abcdef0123456789abcdef01234567", maxBytes: 1024 }),
+    ).rejects.toThrow(/bad object|unknown revision/);
   });
 
   it("refuses a base that is not a commit id", async () => {
-    await expect(collectDiff(sandbox!, { baseSha: "--output=/tmp/x", maxBytes: 1024 })).rejects.toThrow(CollectDiffError);
+    await expect(collectDiff(sandbox!, { baseSha: "--output=/tmp/x", maxBytes: 1024 })).rejects.toThrow(
+      CollectDiffError,
+    );
   });
 });

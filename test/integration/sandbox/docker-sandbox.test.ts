@@ -34,7 +34,8 @@ async function createSandbox(overrides: Partial<CreateSandboxOptions> = {}): Pro
 /** Safety net for the test run itself, independent of the code under test. */
 async function removeEverythingLabelled(taskId: string): Promise<void> {
   const filters = { label: [`${TASK_LABEL}=${taskId}`] };
-  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true });
+  for (const c of await docker.listContainers({ all: true, filters }))
+    await docker.getContainer(c.Id).remove({ force: true });
   for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove();
 }
 
@@ -79,9 +80,13 @@ describe("docker sandbox exec", () => {
     expect(second.text).toBe("unset");
     // No process in the container (PID 1 included) carries it; grep's own environ does not contain it either.
     // The bracket keeps the pattern itself (in grep's own environ) from matching.
-    const search = await run(sandbox, `grep -l "$NEEDLE" /proc/[0-9]*/environ 2>/dev/null; cat /proc/1/environ | tr '\\0' '\\n'`, {
-      env: { NEEDLE: `${secret.slice(0, -1)}[${secret.slice(-1)}]` },
-    });
+    const search = await run(
+      sandbox,
+      `grep -l "$NEEDLE" /proc/[0-9]*/environ 2>/dev/null; cat /proc/1/environ | tr '\\0' '\\n'`,
+      {
+        env: { NEEDLE: `${secret.slice(0, -1)}[${secret.slice(-1)}]` },
+      },
+    );
     expect(search.text).toContain("PATH=");
     expect(search.text).not.toContain("/proc/");
     expect(search.text).not.toContain(secret);
@@ -140,7 +145,10 @@ describe("docker sandbox copyIn", () => {
 
     const sandbox = await createSandbox();
     await sandbox.copyIn(repo);
-    const result = await run(sandbox, "git log --format='%H %s'; git status --porcelain; stat -c '%u:%g %n' . README.md .git/HEAD; ./run.sh");
+    const result = await run(
+      sandbox,
+      "git log --format='%H %s'; git status --porcelain; stat -c '%u:%g %n' . README.md .git/HEAD; ./run.sh",
+    );
     expect(result.text).toBe(`${head} first commit\n1000:1000 .\n1000:1000 README.md\n1000:1000 .git/HEAD\nrun\n`);
     expect(result.exitCode).toBe(0);
   });
@@ -239,7 +247,9 @@ describe("docker sandbox lifecycle", () => {
 
   it("cleans up the network when the container cannot be created", async () => {
     const taskId = newTaskId();
-    await expect(createSandbox({ taskId, network: true, image: "taskbox-no-such-image:never" })).rejects.toThrow(/no-such-image/);
+    await expect(createSandbox({ taskId, network: true, image: "taskbox-no-such-image:never" })).rejects.toThrow(
+      /no-such-image/,
+    );
     expect(await docker.listNetworks({ filters: { label: [`${TASK_LABEL}=${taskId}`] } })).toEqual([]);
   });
 
@@ -254,7 +264,9 @@ describe("docker sandbox lifecycle", () => {
 
   it("fails on a missing CA bundle before creating anything", async () => {
     const taskId = newTaskId();
-    await expect(createSandbox({ taskId, network: true, caBundlePath: "/nonexistent/ca.pem" })).rejects.toThrow(/ENOENT/);
+    await expect(createSandbox({ taskId, network: true, caBundlePath: "/nonexistent/ca.pem" })).rejects.toThrow(
+      /ENOENT/,
+    );
     expect(await docker.listNetworks({ filters: { label: [`${TASK_LABEL}=${taskId}`] } })).toEqual([]);
   });
 });
@@ -263,10 +275,25 @@ describe("docker sandbox CA bundle", () => {
   function makeCertificate(): { path: string; pem: string } {
     const dir = tempDir();
     const path = join(dir, "extra-ca.pem");
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=Taskbox Test CA",
-      "-keyout", join(dir, "key.pem"), "-out", path,
-    ], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=Taskbox Test CA",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        path,
+      ],
+      { stdio: "ignore" },
+    );
     return { path, pem: readFileSync(path, "utf8") };
   }
 
@@ -277,7 +304,10 @@ describe("docker sandbox CA bundle", () => {
     const store = "/etc/ssl/certs/ca-certificates.crt";
     expect((await run(sandbox, `grep -cxF '${line}' ${store}`)).text).toBe("1\n");
     expect((await run(sandbox, `openssl verify -CAfile ${store} "$NODE_EXTRA_CA_CERTS"`)).text).toContain(": OK");
-    const env = await run(sandbox, "printenv NODE_EXTRA_CA_CERTS SSL_CERT_FILE REQUESTS_CA_BUNDLE PIP_CERT GIT_SSL_CAINFO");
+    const env = await run(
+      sandbox,
+      "printenv NODE_EXTRA_CA_CERTS SSL_CERT_FILE REQUESTS_CA_BUNDLE PIP_CERT GIT_SSL_CAINFO",
+    );
     expect(env.text).toBe(`/etc/taskbox/extra-ca.pem\n${`${store}\n`.repeat(4)}`);
     expect((await run(sandbox, "cat /etc/taskbox/extra-ca.pem")).text).toBe(ca.pem);
     // The mount is read-only even for root.

@@ -91,7 +91,9 @@ environment:
   });
 
   it("reports a model API error in the agent phase", async () => {
-    const comment = await run("agent: { max_turns: 5 }\n", () => ({ error: { status: 500, message: "upstream exploded" } }));
+    const comment = await run("agent: { max_turns: 5 }\n", () => ({
+      error: { status: 500, message: "upstream exploded" },
+    }));
 
     expect(comment.body).toContain("Agent failed");
     expect(comment.body).toContain("HTTP 500");

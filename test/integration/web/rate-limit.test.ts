@@ -15,7 +15,10 @@ describe("the Redis-backed rate limiter", () => {
   afterAll(() => redis?.disconnect());
 
   let prefix = "";
-  const limiter = (perUser?: { max: number; windowMs: number }, perInstallation?: { max: number; windowMs: number }) => {
+  const limiter = (
+    perUser?: { max: number; windowMs: number },
+    perInstallation?: { max: number; windowMs: number },
+  ) => {
     prefix = `rl-${randomUUID().slice(0, 8)}`;
     return createRateLimiter({ redis, prefix, perUser, perInstallation, now });
   };
@@ -27,7 +30,12 @@ describe("the Redis-backed rate limiter", () => {
     clock += 10_000;
     expect(await limits.tryStart(start("b"))).toEqual({ allowed: true });
     clock += 5_000;
-    expect(await limits.tryStart(start("c"))).toEqual({ allowed: false, scope: "user", limit: { max: 2, windowMs: 60_000 }, retryAfterMs: 45_000 });
+    expect(await limits.tryStart(start("c"))).toEqual({
+      allowed: false,
+      scope: "user",
+      limit: { max: 2, windowMs: 60_000 },
+      retryAfterMs: 45_000,
+    });
     expect(await limits.tryStart(start("c", "bob"))).toEqual({ allowed: true });
     clock += 46_000; // "a" left the window
     expect(await limits.tryStart(start("c"))).toEqual({ allowed: true });
@@ -52,7 +60,12 @@ describe("the Redis-backed rate limiter", () => {
   });
 
   it("allows everything when no limit is set, without touching Redis", async () => {
-    const limits = createRateLimiter({ redis: undefined as unknown as Redis, prefix: "x", perUser: undefined, perInstallation: undefined });
+    const limits = createRateLimiter({
+      redis: undefined as unknown as Redis,
+      prefix: "x",
+      perUser: undefined,
+      perInstallation: undefined,
+    });
     expect(await limits.tryStart(start("a"))).toEqual({ allowed: true });
   });
 });

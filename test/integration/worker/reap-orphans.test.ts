@@ -32,7 +32,12 @@ describe("reapOrphans", () => {
     if (queuePrefix) labels[QUEUE_LABEL] = queuePrefix;
     const name = `reap-${randomUUID().slice(0, 8)}`;
     const network = await docker.createNetwork({ Name: name, Driver: "bridge", Labels: labels });
-    const container = await docker.createContainer({ Image: inject("sandboxImage"), Cmd: ["sleep", "infinity"], Labels: labels, HostConfig: { NetworkMode: name } });
+    const container = await docker.createContainer({
+      Image: inject("sandboxImage"),
+      Cmd: ["sleep", "infinity"],
+      Labels: labels,
+      HostConfig: { NetworkMode: name },
+    });
     created.containers.push(container.id);
     created.networks.push(network.id);
     return { container: container.id, network: network.id };
@@ -44,11 +49,18 @@ describe("reapOrphans", () => {
     workDir = await mkdtemp(join(tmpdir(), "reap-"));
     // "running" is active: a worker holds it until the test ends. "finished" completed; "gone" has no job at all.
     const held = new Promise<void>((resolve) => (release = resolve));
-    worker = new Worker(TASK_QUEUE_NAME, async (job) => (job.data.taskId === "running" ? held : undefined), { connection, prefix, concurrency: 2 });
+    worker = new Worker(TASK_QUEUE_NAME, async (job) => (job.data.taskId === "running" ? held : undefined), {
+      connection,
+      prefix,
+      concurrency: 2,
+    });
     await queue.add(TASK_JOB_NAME, { taskId: "finished" } as never, { jobId: jobIdForTask("finished") });
     await queue.add(TASK_JOB_NAME, { taskId: "running" } as never, { jobId: jobIdForTask("running") });
     await waitFor("jobs settled", async () =>
-      (await queue.getJobState(jobIdForTask("finished"))) === "completed" && (await queue.getJobState(jobIdForTask("running"))) === "active" ? true : undefined,
+      (await queue.getJobState(jobIdForTask("finished"))) === "completed" &&
+      (await queue.getJobState(jobIdForTask("running"))) === "active"
+        ? true
+        : undefined,
     );
   });
   afterAll(async () => {
@@ -68,21 +80,30 @@ describe("reapOrphans", () => {
     const otherDeployment = await sandboxOf("finished", otherPrefix);
     const unlabelled = await sandboxOf("finished", undefined);
     await docker.getContainer(finished.container).start();
-    for (const dir of ["running-abc123", "finished-def456", "unknown-ghi789", "not-a-checkout"]) await mkdir(join(workDir, dir));
+    for (const dir of ["running-abc123", "finished-def456", "unknown-ghi789", "not-a-checkout"])
+      await mkdir(join(workDir, dir));
 
     const result = await reapOrphans({ docker, queue, queuePrefix: prefix, workDir, log });
 
     expect(result.containers.sort()).toEqual([finished.container, gone.container].sort());
     expect(result.networks.sort()).toEqual([finished.network, gone.network].sort());
     expect(result.workDirs).toEqual(["finished-def456"]);
-    const left = new Set((await docker.listContainers({ all: true, filters: { label: ["taskbox.test=true"] } })).map((c) => c.Id));
-    expect(left.has(running.container) && left.has(otherDeployment.container) && left.has(unlabelled.container)).toBe(true);
+    const left = new Set(
+      (await docker.listContainers({ all: true, filters: { label: ["taskbox.test=true"] } })).map((c) => c.Id),
+    );
+    expect(left.has(running.container) && left.has(otherDeployment.container) && left.has(unlabelled.container)).toBe(
+      true,
+    );
     expect(left.has(finished.container) || left.has(gone.container)).toBe(false);
     expect((await readdir(workDir)).sort()).toEqual(["not-a-checkout", "running-abc123", "unknown-ghi789"]);
 
     // Once the task ends, its sandbox goes with the next pass.
     release();
-    await waitFor("the job completed", async () => ((await queue.getJobState(jobIdForTask("running"))) === "completed" ? true : undefined));
-    expect((await reapOrphans({ docker, queue, queuePrefix: prefix, workDir, log })).containers).toEqual([running.container]);
+    await waitFor("the job completed", async () =>
+      (await queue.getJobState(jobIdForTask("running"))) === "completed" ? true : undefined,
+    );
+    expect((await reapOrphans({ docker, queue, queuePrefix: prefix, workDir, log })).containers).toEqual([
+      running.container,
+    ]);
   });
 });

@@ -101,7 +101,9 @@ describe("runAgent", () => {
   it("reports exit codes and timeouts to the model", async () => {
     const { fake, options } = await setup([{ shell: ["false", "sleep 999"] }, { content: "done" }], {
       shell: async (command) =>
-        command === "false" ? ok("", 1) : { exitCode: 137, output: Buffer.from("partial"), omittedBytes: 0, timedOut: true },
+        command === "false"
+          ? ok("", 1)
+          : { exitCode: 137, output: Buffer.from("partial"), omittedBytes: 0, timedOut: true },
     });
 
     await runAgent(options);
@@ -169,7 +171,8 @@ describe("runAgent", () => {
 
   it("stops at the turn limit with the last thing the model said", async () => {
     const { fake, options, commands } = await setup(
-      (_request, index) => (index === 1 ? { content: "Looking at the tests now", shell: "ls" } : { shell: `step ${index}` }),
+      (_request, index) =>
+        index === 1 ? { content: "Looking at the tests now", shell: "ls" } : { shell: `step ${index}` },
       { maxTurns: 3 },
     );
 

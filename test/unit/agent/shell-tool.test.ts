@@ -55,7 +55,9 @@ describe("formatShellResult", () => {
   });
 
   it("gives the unused half of a short head to the tail", () => {
-    expect(keepHeadAndTail({ head: "ab", tail: "0123456789", gapBytes: 7 }, 6)).toBe("ab\n[... 13 bytes omitted ...]\n6789");
+    expect(keepHeadAndTail({ head: "ab", tail: "0123456789", gapBytes: 7 }, 6)).toBe(
+      "ab\n[... 13 bytes omitted ...]\n6789",
+    );
   });
 });
 

@@ -21,12 +21,26 @@ describe("parseDuration", () => {
     expect(parseDuration(input)).toBe(expected);
   });
 
-  it.each([["abc"], [""], ["   "], ["10x"], ["1m1h"], ["1h30"], ["10 minutes"], ["-5s"], ["1d"], ["10M"], [-1], [Number.NaN], [Number.POSITIVE_INFINITY], [1e300]])(
-    "rejects %j with a message naming the input and the accepted forms",
-    (input) => {
-      expect(() => parseDuration(input)).toThrow(/invalid duration .*(expected a number of seconds or a value like "90s", "10m", "1h" or "1h30m"|too long)/);
-    },
-  );
+  it.each([
+    ["abc"],
+    [""],
+    ["   "],
+    ["10x"],
+    ["1m1h"],
+    ["1h30"],
+    ["10 minutes"],
+    ["-5s"],
+    ["1d"],
+    ["10M"],
+    [-1],
+    [Number.NaN],
+    [Number.POSITIVE_INFINITY],
+    [1e300],
+  ])("rejects %j with a message naming the input and the accepted forms", (input) => {
+    expect(() => parseDuration(input)).toThrow(
+      /invalid duration .*(expected a number of seconds or a value like "90s", "10m", "1h" or "1h30m"|too long)/,
+    );
+  });
 
   it("quotes string input in the error", () => {
     expect(() => parseDuration("ten minutes")).toThrow('invalid duration "ten minutes"');

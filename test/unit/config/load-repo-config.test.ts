@@ -67,7 +67,11 @@ describe("loadRepoConfig through Probot's context.config", () => {
   });
 
   it("uses the defaults when neither the repository nor the owner's .github repository has the file", async () => {
-    const api = nock(API).get(REPO_FILE).reply(404, { message: "Not Found" }).get(ORG_FILE).reply(404, { message: "Not Found" });
+    const api = nock(API)
+      .get(REPO_FILE)
+      .reply(404, { message: "Not Found" })
+      .get(ORG_FILE)
+      .reply(404, { message: "Not Found" });
     const result = await resultThroughProbot();
     expect(result).toStrictEqual({
       ok: true,
@@ -93,7 +97,9 @@ describe("loadRepoConfig through Probot's context.config", () => {
   it("reads the repository's file", async () => {
     nock(API).get(REPO_FILE).reply(200, "agent:\n  max_turns: 7\nlimits:\n  task_timeout: 1h\n", RAW);
     const result = await resultThroughProbot();
-    expect(result.ok && [result.config.agent.maxTurns, result.config.limits.taskTimeoutMs]).toStrictEqual([7, 3_600_000]);
+    expect(result.ok && [result.config.agent.maxTurns, result.config.limits.taskTimeoutMs]).toStrictEqual([
+      7, 3_600_000,
+    ]);
   });
 
   it("reports a YAML syntax error with the file, line and column", async () => {
@@ -118,7 +124,11 @@ describe("loadRepoConfig through Probot's context.config", () => {
   it("merges an _extends base, the repository's values winning and its lists replacing the base's", async () => {
     const api = nock(API)
       .get(REPO_FILE)
-      .reply(200, "_extends: .github\nenvironment:\n  env: { B: repo }\n  secrets: [NPM_TOKEN]\nagent:\n  max_turns: 9\n", RAW)
+      .reply(
+        200,
+        "_extends: .github\nenvironment:\n  env: { B: repo }\n  secrets: [NPM_TOKEN]\nagent:\n  max_turns: 9\n",
+        RAW,
+      )
       .get(ORG_FILE)
       .reply(
         200,
@@ -149,7 +159,8 @@ describe("loadRepoConfig through Probot's context.config", () => {
     const result = await resultThroughProbot();
     expect(result).toStrictEqual({
       ok: false,
-      error: "`.github/taskbox.yml` of `Codertocat/.github` is not valid YAML: line 2, column 1: Tabs are not allowed as indentation",
+      error:
+        "`.github/taskbox.yml` of `Codertocat/.github` is not valid YAML: line 2, column 1: Tabs are not allowed as indentation",
     });
   });
 

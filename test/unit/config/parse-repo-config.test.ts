@@ -29,16 +29,22 @@ function errorOf(raw: unknown): string {
 }
 
 describe("parseRepoConfig", () => {
-  it.each([[null], [undefined], [{}], [{ environment: null, agent: null, limits: null }], [{ agent: { max_turns: null } }]])(
-    "fills every default for %j",
-    (raw) => {
-      expect(parseRepoConfig(raw, DEFAULTS)).toStrictEqual({ ok: true, config: DEFAULT_CONFIG });
-    },
-  );
+  it.each([
+    [null],
+    [undefined],
+    [{}],
+    [{ environment: null, agent: null, limits: null }],
+    [{ agent: { max_turns: null } }],
+  ])("fills every default for %j", (raw) => {
+    expect(parseRepoConfig(raw, DEFAULTS)).toStrictEqual({ ok: true, config: DEFAULT_CONFIG });
+  });
 
   it("takes the model and image defaults from the server options", () => {
     const result = parseRepoConfig({}, { defaultModel: "local-llm", defaultImage: "img:7" });
-    expect(result.ok && [result.config.agent.model, result.config.environment.image]).toStrictEqual(["local-llm", "img:7"]);
+    expect(result.ok && [result.config.agent.model, result.config.environment.image]).toStrictEqual([
+      "local-llm",
+      "img:7",
+    ]);
   });
 
   it("reads every field of a full config file", async () => {
@@ -82,24 +88,63 @@ describe("parseRepoConfig", () => {
     [{ agent: { model: "" } }, '`agent.model`: expected a model name, got `""`'],
     [{ agent: { model: 5 } }, "`agent.model`: expected a model name, got `5`"],
     [{ agent: "fast" }, '`agent`: expected a mapping with the keys `model`, `max_turns`, `max_tokens`, got `"fast"`'],
-    [{ environment: { image: "my image" } }, '`environment.image`: expected an image name such as `taskbox-sandbox:latest`, got `"my image"`'],
+    [
+      { environment: { image: "my image" } },
+      '`environment.image`: expected an image name such as `taskbox-sandbox:latest`, got `"my image"`',
+    ],
     [{ environment: { setup: ["npm ci"] } }, "`environment.setup`: expected a shell script, got a list"],
     [{ environment: { env: ["A=1"] } }, "`environment.env`: expected a mapping of NAME: value, got a list"],
     [{ environment: { env: { "MY-VAR": "x" } } }, '`environment.env.MY-VAR`: `"MY-VAR"` is not a valid variable name'],
     [{ environment: { env: { "1ST": "x" } } }, '`environment.env.1ST`: `"1ST"` is not a valid variable name'],
-    [{ environment: { env: { EMPTY: null } } }, "`environment.env.EMPTY`: expected a string, number or boolean, got nothing"],
-    [{ environment: { env: { NESTED: { a: 1 } } } }, "`environment.env.NESTED`: expected a string, number or boolean, got a mapping"],
-    [{ environment: { secrets: "NPM_TOKEN" } }, '`environment.secrets`: expected a list of secret names, got `"NPM_TOKEN"`'],
-    [{ environment: { secrets: ["OK", "npm-token"] } }, '`environment.secrets[1]`: expected a secret name (letters, digits and `_`, not starting with a digit), got `"npm-token"`'],
+    [
+      { environment: { env: { EMPTY: null } } },
+      "`environment.env.EMPTY`: expected a string, number or boolean, got nothing",
+    ],
+    [
+      { environment: { env: { NESTED: { a: 1 } } } },
+      "`environment.env.NESTED`: expected a string, number or boolean, got a mapping",
+    ],
+    [
+      { environment: { secrets: "NPM_TOKEN" } },
+      '`environment.secrets`: expected a list of secret names, got `"NPM_TOKEN"`',
+    ],
+    [
+      { environment: { secrets: ["OK", "npm-token"] } },
+      '`environment.secrets[1]`: expected a secret name (letters, digits and `_`, not starting with a digit), got `"npm-token"`',
+    ],
     [{ environment: { secrets: ["A", "B", "A"] } }, "`environment.secrets[2]`: `A` is listed more than once"],
-    [{ environment: { env: { A: "1" }, secrets: ["A"] } }, "`environment.secrets[0]`: `A` is also set in `environment.env`"],
-    [{ limits: { task_timeout: "forever" } }, '`limits.task_timeout`: expected a duration such as `90s`, `10m`, `1h30m` or a number of seconds, got `"forever"`'],
-    [{ limits: { task_timeout: true } }, "`limits.task_timeout`: expected a duration such as `90s`, `10m`, `1h30m` or a number of seconds, got `true`"],
-    [{ limits: { command_timeout: "0s" } }, '`limits.command_timeout`: expected a duration longer than zero, got `"0s"`'],
-    [{ limits: { command_timeout: -5 } }, "`limits.command_timeout`: expected a duration such as `90s`, `10m`, `1h30m` or a number of seconds, got `-5`"],
-    [{ limits: { task_timeout: "20m", command_timeout: "1h" } }, "`limits.command_timeout`: 1h 00m is longer than `limits.task_timeout` (20m 00s)"],
-    [{ limits: { command_timeout: "45m" } }, "`limits.command_timeout`: 45m 00s is longer than `limits.task_timeout` (30m 00s)"],
-    [["environment"], "expected a mapping with the keys `environment`, `agent`, `limits`, `triggers`, `internet`, got a list"],
+    [
+      { environment: { env: { A: "1" }, secrets: ["A"] } },
+      "`environment.secrets[0]`: `A` is also set in `environment.env`",
+    ],
+    [
+      { limits: { task_timeout: "forever" } },
+      '`limits.task_timeout`: expected a duration such as `90s`, `10m`, `1h30m` or a number of seconds, got `"forever"`',
+    ],
+    [
+      { limits: { task_timeout: true } },
+      "`limits.task_timeout`: expected a duration such as `90s`, `10m`, `1h30m` or a number of seconds, got `true`",
+    ],
+    [
+      { limits: { command_timeout: "0s" } },
+      '`limits.command_timeout`: expected a duration longer than zero, got `"0s"`',
+    ],
+    [
+      { limits: { command_timeout: -5 } },
+      "`limits.command_timeout`: expected a duration such as `90s`, `10m`, `1h30m` or a number of seconds, got `-5`",
+    ],
+    [
+      { limits: { task_timeout: "20m", command_timeout: "1h" } },
+      "`limits.command_timeout`: 1h 00m is longer than `limits.task_timeout` (20m 00s)",
+    ],
+    [
+      { limits: { command_timeout: "45m" } },
+      "`limits.command_timeout`: 45m 00s is longer than `limits.task_timeout` (30m 00s)",
+    ],
+    [
+      ["environment"],
+      "expected a mapping with the keys `environment`, `agent`, `limits`, `triggers`, `internet`, got a list",
+    ],
     [{ enviroment: {} }, "unknown key `enviroment` (did you mean `environment`?)"],
     [{ agent: { maxTurns: 5 } }, "`agent`: unknown key `maxTurns` (did you mean `max_turns`?)"],
     [{ limits: { timeout: "5m" } }, "`limits`: unknown key `timeout`"],

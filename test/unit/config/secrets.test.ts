@@ -46,14 +46,18 @@ describe("loadSecretsStore", () => {
   });
 
   it("names a path that cannot be read", async () => {
-    await expect(loadSecretsStore(dir)).rejects.toThrow(new SecretsFileError(`secrets file ${dir} cannot be read (EISDIR)`));
+    await expect(loadSecretsStore(dir)).rejects.toThrow(
+      new SecretsFileError(`secrets file ${dir} cannot be read (EISDIR)`),
+    );
   });
 
   it("gives the position of a YAML error without quoting the file", async () => {
     const path = fixture("secrets-invalid-yaml.yml");
     const error = await loadSecretsStore(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SecretsFileError);
-    expect((error as Error).message).toMatch(new RegExp(`^secrets file ${path} is not valid YAML at line \\d+, column \\d+: \\S`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`^secrets file ${path} is not valid YAML at line \\d+, column \\d+: \\S`),
+    );
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain("s3cr3t");
     expect((error as Error).cause).toBeUndefined();
   });
@@ -83,7 +87,9 @@ describe("loadSecretsStore", () => {
   ])("rejects %s", async (_label, content) => {
     const path = await fileWith(content);
     await expect(loadSecretsStore(path)).rejects.toThrow(
-      new SecretsFileError(`secrets file ${path} must be a mapping of "owner/repo" or "owner/*" scopes to NAME: value mappings`),
+      new SecretsFileError(
+        `secrets file ${path} must be a mapping of "owner/repo" or "owner/*" scopes to NAME: value mappings`,
+      ),
     );
   });
 });
@@ -99,7 +105,12 @@ describe("resolveSecrets", () => {
 
   it.each([
     ["the repository scope wins over the owner wildcard", "acme/widgets", ["NPM_TOKEN"], { NPM_TOKEN: "repo-npm" }],
-    ["the wildcard fills names the repository scope lacks", "acme/widgets", ["NPM_TOKEN", "SENTRY_TOKEN"], { NPM_TOKEN: "repo-npm", SENTRY_TOKEN: "org-sentry" }],
+    [
+      "the wildcard fills names the repository scope lacks",
+      "acme/widgets",
+      ["NPM_TOKEN", "SENTRY_TOKEN"],
+      { NPM_TOKEN: "repo-npm", SENTRY_TOKEN: "org-sentry" },
+    ],
     ["a repository without its own scope uses the wildcard", "acme/tools", ["NPM_TOKEN"], { NPM_TOKEN: "org-npm" }],
     ["scopes compare case-insensitively", "ACME/Widgets", ["NPM_TOKEN"], { NPM_TOKEN: "repo-npm" }],
     ["only requested names are returned", "acme/gadgets", ["GADGET_KEY"], { GADGET_KEY: "gadget-only" }],

@@ -32,7 +32,8 @@ describe("reliability and abuse settings in the environment", () => {
   });
 
   it("lists every bad setting at once", () => {
-    const problems = () => parseEnv({ TASKBOX_RUNTIME: "run sc", TASKBOX_RATE_LIMIT_USER: "lots", TASKBOX_LOCK_DURATION_MS: "0" });
+    const problems = () =>
+      parseEnv({ TASKBOX_RUNTIME: "run sc", TASKBOX_RATE_LIMIT_USER: "lots", TASKBOX_LOCK_DURATION_MS: "0" });
     expect(problems).toThrow("TASKBOX_RUNTIME: expected the name of an OCI runtime registered with dockerd");
     expect(problems).toThrow("TASKBOX_LOCK_DURATION_MS: Too small");
     expect(problems).toThrow('TASKBOX_RATE_LIMIT_USER: invalid rate limit "lots"');

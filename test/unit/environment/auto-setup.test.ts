@@ -59,7 +59,9 @@ describe("detectAutoSetup", () => {
     ]);
     await rm(dir!, { recursive: true });
     const yarnBerry = '{"packageManager":"yarn@4.5.0"}';
-    expect((await detectAutoSetup(await repo({ "package.json": yarnBerry, "yarn.lock": "x" }))).detected[0]).toMatch(/^yarn berry/);
+    expect((await detectAutoSetup(await repo({ "package.json": yarnBerry, "yarn.lock": "x" }))).detected[0]).toMatch(
+      /^yarn berry/,
+    );
   });
 
   it("makes corepack tools usable by later commands without prompts, pins or network", async () => {
@@ -68,20 +70,47 @@ describe("detectAutoSetup", () => {
       "remember 'export COREPACK_ENABLE_DOWNLOAD_PROMPT=0 COREPACK_ENABLE_AUTO_PIN=0 COREPACK_DEFAULT_TO_LATEST=0'",
     );
     expect(script).toContain(`remember 'export PATH="$HOME/.local/bin:$PATH"'`);
-    expect(script).toContain('mkdir -p "$HOME/.local/bin"\nrun corepack enable --install-directory "$HOME/.local/bin" pnpm');
+    expect(script).toContain(
+      'mkdir -p "$HOME/.local/bin"\nrun corepack enable --install-directory "$HOME/.local/bin" pnpm',
+    );
   });
 
   it.each<[string, Record<string, string>, string[], string]>([
-    ["pip with requirements.txt", { "requirements.txt": "requests\n" }, ["pip (requirements.txt), in ~/.venv: `pip install -r requirements.txt`"], "run pip install -r requirements.txt"],
-    ["pip with a pyproject.toml project", { "pyproject.toml": "[project]\nname = 'x'\n" }, ["pip (pyproject.toml), in ~/.venv: `pip install -e .`"], "run pip install -e ."],
-    ["pipenv", { Pipfile: "[packages]\n", "Pipfile.lock": "{}" }, ["pipenv (Pipfile.lock), in ~/.venv: `pipenv sync --dev`"], "run pipenv sync --dev"],
-    ["poetry", { "pyproject.toml": "[tool.poetry]\nname = 'x'\n", "poetry.lock": "" }, ["poetry (poetry.lock), in ~/.venv: `poetry install`"], "run poetry install --no-interaction"],
-  ])("detects %s, installing into ~/.venv that every later shell activates", async (_name, files, detected, command) => {
-    const { script, detected: found } = await detectAutoSetup(await repo(files));
-    expect(found).toStrictEqual(detected);
-    expect(script).toContain(`[ -d "$HOME/.venv" ] || run python3 -m venv "$HOME/.venv"\nremember '. "$HOME/.venv/bin/activate"'\n`);
-    expect(script).toContain(`\n${command}\n`);
-  });
+    [
+      "pip with requirements.txt",
+      { "requirements.txt": "requests\n" },
+      ["pip (requirements.txt), in ~/.venv: `pip install -r requirements.txt`"],
+      "run pip install -r requirements.txt",
+    ],
+    [
+      "pip with a pyproject.toml project",
+      { "pyproject.toml": "[project]\nname = 'x'\n" },
+      ["pip (pyproject.toml), in ~/.venv: `pip install -e .`"],
+      "run pip install -e .",
+    ],
+    [
+      "pipenv",
+      { Pipfile: "[packages]\n", "Pipfile.lock": "{}" },
+      ["pipenv (Pipfile.lock), in ~/.venv: `pipenv sync --dev`"],
+      "run pipenv sync --dev",
+    ],
+    [
+      "poetry",
+      { "pyproject.toml": "[tool.poetry]\nname = 'x'\n", "poetry.lock": "" },
+      ["poetry (poetry.lock), in ~/.venv: `poetry install`"],
+      "run poetry install --no-interaction",
+    ],
+  ])(
+    "detects %s, installing into ~/.venv that every later shell activates",
+    async (_name, files, detected, command) => {
+      const { script, detected: found } = await detectAutoSetup(await repo(files));
+      expect(found).toStrictEqual(detected);
+      expect(script).toContain(
+        `[ -d "$HOME/.venv" ] || run python3 -m venv "$HOME/.venv"\nremember '. "$HOME/.venv/bin/activate"'\n`,
+      );
+      expect(script).toContain(`\n${command}\n`);
+    },
+  );
 
   it("ignores a pyproject.toml that only configures tools", async () => {
     const result = await detectAutoSetup(await repo({ "pyproject.toml": "[tool.ruff]\nline-length = 100\n" }));
@@ -93,8 +122,12 @@ describe("detectAutoSetup", () => {
     const result = await detectAutoSetup(await repo({ ...files, "README.md": "# not an input\n" }));
     expect(result.detected).toHaveLength(2);
     expect(result.script!.startsWith("set -euo pipefail\n")).toBe(true);
-    expect(result.script!.indexOf("run npm ci")).toBeLessThan(result.script!.indexOf("run pip install -r requirements.txt"));
-    expect(result.inputs).toStrictEqual(Object.fromEntries(Object.entries(files).map(([path, text]) => [path, sha256(text)])));
+    expect(result.script!.indexOf("run npm ci")).toBeLessThan(
+      result.script!.indexOf("run pip install -r requirements.txt"),
+    );
+    expect(result.inputs).toStrictEqual(
+      Object.fromEntries(Object.entries(files).map(([path, text]) => [path, sha256(text)])),
+    );
   });
 
   it("finds nothing in a repository without dependency files", async () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, computeCacheKey, describeKeyChange, type CacheKeyInput } from "../../../src/sandbox/cache-key.js";
+import {
+  canonicalJson,
+  computeCacheKey,
+  describeKeyChange,
+  type CacheKeyInput,
+} from "../../../src/sandbox/cache-key.js";
 
 const BASE: CacheKeyInput = {
   repository: "octo/hello",
@@ -33,7 +38,9 @@ describe("computeCacheKey", () => {
     const before = computeCacheKey(BASE, SALT);
     const after = computeCacheKey({ ...BASE, ...change }, SALT);
     expect(after.key).not.toBe(before.key);
-    const changed = Object.keys(before.parts).filter((name) => before.parts[name as keyof typeof before.parts] !== after.parts[name as keyof typeof after.parts]);
+    const changed = Object.keys(before.parts).filter(
+      (name) => before.parts[name as keyof typeof before.parts] !== after.parts[name as keyof typeof after.parts],
+    );
     expect(changed).toStrictEqual([part]);
   });
 

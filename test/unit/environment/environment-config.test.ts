@@ -21,8 +21,14 @@ describe("environment config: maintenance, packages and cache", () => {
   });
 
   it("reads a maintenance script, versions written as numbers or text, and the cache ttl", () => {
-    const environment = environmentOf({ environment: { maintenance: "npm install\n", packages: { node: 22, python: "3.12" }, cache: { ttl: "30m" } } });
-    expect(environment).toMatchObject({ maintenance: "npm install\n", packages: { node: "22", python: "3.12" }, cache: { ttlMs: 30 * 60_000 } });
+    const environment = environmentOf({
+      environment: { maintenance: "npm install\n", packages: { node: 22, python: "3.12" }, cache: { ttl: "30m" } },
+    });
+    expect(environment).toMatchObject({
+      maintenance: "npm install\n",
+      packages: { node: "22", python: "3.12" },
+      cache: { ttlMs: 30 * 60_000 },
+    });
     expect(environmentOf({ environment: { maintenance: "  \n" } }).maintenance).toBeUndefined();
   });
 

@@ -29,7 +29,9 @@ describe("selectPackages", () => {
 
   it("says so when the image does not describe its versions", () => {
     const result = selectPackages({ node: "20" }, undefined, "ghcr.io/acme/box:1");
-    expect(result.ok === false && result.error).toContain("it does not list its versions (no `taskbox.packages` label)");
+    expect(result.ok === false && result.error).toContain(
+      "it does not list its versions (no `taskbox.packages` label)",
+    );
   });
 });
 

@@ -49,11 +49,14 @@ describe("planEvictions", () => {
   });
 
   it("does not count entries that go anyway against the cap", () => {
-    const plan = planEvictions([entry("expired", { expiresAt: NOW - 1, sizeBytes: 900 }), entry("kept", { sizeBytes: 300 })], {
-      now: NOW,
-      maxBytes: 400,
-      generations,
-    });
+    const plan = planEvictions(
+      [entry("expired", { expiresAt: NOW - 1, sizeBytes: 900 }), entry("kept", { sizeBytes: 300 })],
+      {
+        now: NOW,
+        maxBytes: 400,
+        generations,
+      },
+    );
     expect(plan).toStrictEqual([{ id: "expired", reason: "expired" }]);
   });
 });

@@ -14,7 +14,9 @@ describe("the environment in the status comment", () => {
           { name: "maintenance script", ms: 2_040 },
         ],
       }),
-    ).toBe("**Environment**: ♻️ cache hit: resumed a cached environment set up 25m 00s ago · start sandbox 310ms · maintenance script 2.0s");
+    ).toBe(
+      "**Environment**: ♻️ cache hit: resumed a cached environment set up 25m 00s ago · start sandbox 310ms · maintenance script 2.0s",
+    );
   });
 
   it("shows why a miss was one, and when there is nothing to cache", () => {
@@ -30,7 +32,12 @@ describe("the environment in the status comment", () => {
       state: "ready",
       requestedBy: "octocat",
       timings: { checkout: 200, setup: 4_000 },
-      environment: { cache: "miss", missReason: "no cached environment yet", steps: [{ name: "setup script", ms: 3_900 }], logTail: "added 1 package\n" },
+      environment: {
+        cache: "miss",
+        missReason: "no cached environment yet",
+        steps: [{ name: "setup script", ms: 3_900 }],
+        logTail: "added 1 package\n",
+      },
       notes: ["Automatic setup (no `environment.setup`) detected and ran: npm (package-lock.json): `npm ci`."],
     };
     const body = renderStatus(status);
@@ -39,7 +46,9 @@ describe("the environment in the status comment", () => {
     expect(body).toContain("| checkout | setup | total |");
     expect(body).toContain("<details><summary>Log tail</summary>");
     expect(body).toContain("added 1 package");
-    expect(body).toContain("- Automatic setup (no `environment.setup`) detected and ran: npm (package-lock.json): `npm ci`.");
+    expect(body).toContain(
+      "- Automatic setup (no `environment.setup`) detected and ran: npm (package-lock.json): `npm ci`.",
+    );
   });
 
   it("mentions the cache on a finished task, but not the setup log", () => {

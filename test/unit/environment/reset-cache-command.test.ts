@@ -16,12 +16,19 @@ describe("/taskbox reset-cache", () => {
     const deps = {
       queue: {
         opts: { prefix: "tbx" },
-        getBackend: () => ({ client: Promise.resolve({ set: async (key: string, value: string) => void sets.push([key, value]) }) }),
+        getBackend: () => ({
+          client: Promise.resolve({ set: async (key: string, value: string) => void sets.push([key, value]) }),
+        }),
       },
     } as unknown as WebDeps;
 
     const before = Date.now();
-    await resetCacheCommand(context, deps, { login: "maintainer", command: "/taskbox", config: { ok: false, error: "unused" }, log: pino({ level: "silent" }) });
+    await resetCacheCommand(context, deps, {
+      login: "maintainer",
+      command: "/taskbox",
+      config: { ok: false, error: "unused" },
+      log: pino({ level: "silent" }),
+    });
 
     expect(sets).toHaveLength(1);
     expect(sets[0]![0]).toBe("tbx:env-cache:generation:octo/hello");

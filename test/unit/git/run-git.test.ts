@@ -11,7 +11,10 @@ const ENCODED = Buffer.from(`x-access-token:${TOKEN}`).toString("base64");
 describe("GitError", () => {
   it("names the subcommand and keeps the last stderr lines, with the token and its Basic form redacted", () => {
     const noise = Array.from({ length: 15 }, (_, i) => `noise ${i}`);
-    const leaks = [`fatal: bad header Authorization: Basic ${ENCODED}`, `url https://x-access-token:${TOKEN}@github.com/o/r`];
+    const leaks = [
+      `fatal: bad header Authorization: Basic ${ENCODED}`,
+      `url https://x-access-token:${TOKEN}@github.com/o/r`,
+    ];
     const stderr = [...noise, ...leaks].join("\n");
     const error = new GitError({ subcommand: "push", exitCode: 128, stderr, secrets: [TOKEN, ENCODED] });
     expect(error.message).toMatch(/^git push failed: noise 7\n/);
@@ -27,7 +30,9 @@ describe("GitError", () => {
     const stderr = "fatal: could not read Username for 'https://github.com': terminal prompts disabled\n";
     const refused = new GitError({ subcommand: "fetch", exitCode: 128, stderr });
     expect(refused.message).toContain("The remote rejected the credentials");
-    expect(new GitError({ subcommand: "apply", exitCode: 1, stderr: "" }).message).toBe("git apply failed: exit code 1");
+    expect(new GitError({ subcommand: "apply", exitCode: 1, stderr: "" }).message).toBe(
+      "git apply failed: exit code 1",
+    );
   });
 });
 
@@ -46,13 +51,20 @@ describe("runGit", () => {
     vi.stubEnv("HOME", dir);
     vi.stubEnv("GIT_DIR", "/nonexistent");
     await runGit(["init", "--quiet"], { cwd: dir });
-    await expect(runGit(["config", "--get", "user.name"], { cwd: dir })).rejects.toMatchObject({ name: "GitError", exitCode: 1 });
-    expect((await runGit(["config", "--get", "core.hooksPath"], { cwd: dir })).stdout.toString().trim()).toBe("/dev/null");
+    await expect(runGit(["config", "--get", "user.name"], { cwd: dir })).rejects.toMatchObject({
+      name: "GitError",
+      exitCode: 1,
+    });
+    expect((await runGit(["config", "--get", "core.hooksPath"], { cwd: dir })).stdout.toString().trim()).toBe(
+      "/dev/null",
+    );
   });
 
   it("names the subcommand after global options in its error", async () => {
     await runGit(["init", "--quiet"], { cwd: dir });
-    const error = await runGit(["-c", "color.ui=never", "rev-parse", "--verify", "--quiet", "nope"], { cwd: dir }).catch((e: unknown) => e);
+    const error = await runGit(["-c", "color.ui=never", "rev-parse", "--verify", "--quiet", "nope"], {
+      cwd: dir,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitError);
     expect((error as GitError).message).toMatch(/^git rev-parse failed: /);
   });
@@ -73,7 +85,9 @@ describe("runGit", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as { port: number };
     try {
-      const error = await runGit(["ls-remote", `http://127.0.0.1:${port}/o/r.git`], { cwd: dir, token: TOKEN }).catch((e: unknown) => e);
+      const error = await runGit(["ls-remote", `http://127.0.0.1:${port}/o/r.git`], { cwd: dir, token: TOKEN }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(GitError);
       expect((error as GitError).message).not.toContain(TOKEN);
       expect(seen[0]).toEqual({ url: "/o/r.git/info/refs?service=git-upload-pack", authorization: `Basic ${ENCODED}` });

@@ -14,7 +14,11 @@ import {
   type EgressPolicy,
 } from "../../../src/sandbox/egress-proxy-server.mjs";
 
-const policy: EgressPolicy = { hosts: ["pypi.org", "127.0.0.1"], domains: ["npmjs.org"], methods: ["GET", "HEAD", "OPTIONS"] };
+const policy: EgressPolicy = {
+  hosts: ["pypi.org", "127.0.0.1"],
+  domains: ["npmjs.org"],
+  methods: ["GET", "HEAD", "OPTIONS"],
+};
 
 describe("egress policy matching", () => {
   it.each([
@@ -103,7 +107,10 @@ describe("the egress proxy server", () => {
     return { port: await listen(server), events };
   }
 
-  async function startUpstream(): Promise<{ port: number; seen: Array<{ method?: string; url?: string; headers: IncomingHttpHeaders }> }> {
+  async function startUpstream(): Promise<{
+    port: number;
+    seen: Array<{ method?: string; url?: string; headers: IncomingHttpHeaders }>;
+  }> {
     const seen: Array<{ method?: string; url?: string; headers: IncomingHttpHeaders }> = [];
     const server = createHttpServer((request, response) => {
       seen.push({ method: request.method, url: request.url, headers: request.headers });
@@ -125,23 +132,38 @@ describe("the egress proxy server", () => {
   it("forwards plain HTTP to an allowed host, with the Host header of the checked host", async () => {
     const proxy = await startProxy();
     const upstream = await startUpstream();
-    const answer = await viaProxy(proxy.port, `GET http://127.0.0.1:${upstream.port}/simple/?token=abc HTTP/1.1`, ["Host: denied.test", "Proxy-Authorization: Basic eA=="]);
+    const answer = await viaProxy(proxy.port, `GET http://127.0.0.1:${upstream.port}/simple/?token=abc HTTP/1.1`, [
+      "Host: denied.test",
+      "Proxy-Authorization: Basic eA==",
+    ]);
     expect(answer).toMatch(/^HTTP\/1\.1 200/);
     expect(answer).toContain("hello from upstream");
     expect(upstream.seen).toHaveLength(1);
     expect(upstream.seen[0]).toMatchObject({ method: "GET", url: "/simple/?token=abc" });
     expect(upstream.seen[0]!.headers.host).toBe(`127.0.0.1:${upstream.port}`);
     expect(upstream.seen[0]!.headers["proxy-authorization"]).toBeUndefined();
-    expect(proxy.events).toContainEqual({ event: "allowed", method: "GET", host: "127.0.0.1", port: upstream.port, path: "/simple/", status: 200 });
+    expect(proxy.events).toContainEqual({
+      event: "allowed",
+      method: "GET",
+      host: "127.0.0.1",
+      port: upstream.port,
+      path: "/simple/",
+      status: 200,
+    });
   });
 
   it("denies a host outside the allowlist and a method outside the list, logging no query string", async () => {
     const proxy = await startProxy();
     const upstream = await startUpstream();
-    const deniedHost = await viaProxy(proxy.port, `GET http://localhost:${upstream.port}/x?secret=1 HTTP/1.1`, ["Host: localhost"]);
+    const deniedHost = await viaProxy(proxy.port, `GET http://localhost:${upstream.port}/x?secret=1 HTTP/1.1`, [
+      "Host: localhost",
+    ]);
     expect(deniedHost).toMatch(/^HTTP\/1\.1 403/);
     expect(deniedHost).toContain("localhost is not in internet.allow");
-    const deniedMethod = await viaProxy(proxy.port, `POST http://127.0.0.1:${upstream.port}/upload?secret=2 HTTP/1.1`, ["Host: 127.0.0.1", "Content-Length: 0"]);
+    const deniedMethod = await viaProxy(proxy.port, `POST http://127.0.0.1:${upstream.port}/upload?secret=2 HTTP/1.1`, [
+      "Host: 127.0.0.1",
+      "Content-Length: 0",
+    ]);
     expect(deniedMethod).toMatch(/^HTTP\/1\.1 405/);
     expect(upstream.seen).toHaveLength(0);
     expect(proxy.events).toStrictEqual([
@@ -157,7 +179,9 @@ describe("the egress proxy server", () => {
     const answer = await viaProxy(proxy.port, `GET http://127.0.0.1:${upstream.port}/ HTTP/1.1`, ["Host: 127.0.0.1"]);
     expect(answer).toMatch(/^HTTP\/1\.1 403/);
     expect(answer).toContain("private address");
-    expect(await viaProxy(proxy.port, `CONNECT 127.0.0.1:${upstream.port} HTTP/1.1`, ["Host: 127.0.0.1"])).toMatch(/^HTTP\/1\.1 403/);
+    expect(await viaProxy(proxy.port, `CONNECT 127.0.0.1:${upstream.port} HTTP/1.1`, ["Host: 127.0.0.1"])).toMatch(
+      /^HTTP\/1\.1 403/,
+    );
     expect(upstream.seen).toHaveLength(0);
     expect(proxy.events.map((event) => "reason" in event && event.reason)).toStrictEqual(["address", "address"]);
   });
@@ -172,7 +196,9 @@ describe("the egress proxy server", () => {
   it("tunnels CONNECT to an allowed host and passes the TLS ClientHello on", async () => {
     const proxy = await startProxy();
     const received: Buffer[] = [];
-    const upstream = createTcpServer((socket) => socket.on("data", (chunk) => received.push(chunk)).on("error", () => undefined));
+    const upstream = createTcpServer((socket) =>
+      socket.on("data", (chunk) => received.push(chunk)).on("error", () => undefined),
+    );
     const upstreamPort = await listen(upstream);
     const socket = await openTunnel(proxy.port, `127.0.0.1:${upstreamPort}`);
     const tls = connectTls({ socket, servername: undefined, rejectUnauthorized: false });
@@ -186,7 +212,9 @@ describe("the egress proxy server", () => {
   it("closes a tunnel whose TLS server name is not the CONNECT host", async () => {
     const proxy = await startProxy();
     const received: Buffer[] = [];
-    const upstream = createTcpServer((socket) => socket.on("data", (chunk) => received.push(chunk)).on("error", () => undefined));
+    const upstream = createTcpServer((socket) =>
+      socket.on("data", (chunk) => received.push(chunk)).on("error", () => undefined),
+    );
     const upstreamPort = await listen(upstream);
     const socket = await openTunnel(proxy.port, `127.0.0.1:${upstreamPort}`);
     const closed = new Promise((resolve) => socket.once("close", resolve));
@@ -194,14 +222,23 @@ describe("the egress proxy server", () => {
     tls.on("error", () => undefined);
     await closed;
     expect(received).toStrictEqual([]);
-    expect(proxy.events).toContainEqual({ event: "denied", reason: "sni", method: "CONNECT", host: "127.0.0.1", port: upstreamPort, serverName: "denied.test" });
+    expect(proxy.events).toContainEqual({
+      event: "denied",
+      reason: "sni",
+      method: "CONNECT",
+      host: "127.0.0.1",
+      port: upstreamPort,
+      serverName: "denied.test",
+    });
   });
 
   it("refuses CONNECT to a host outside the allowlist", async () => {
     const proxy = await startProxy();
     const answer = await viaProxy(proxy.port, "CONNECT denied.test:443 HTTP/1.1", ["Host: denied.test:443"]);
     expect(answer).toMatch(/^HTTP\/1\.1 403 Forbidden/);
-    expect(proxy.events).toStrictEqual([{ event: "denied", reason: "host", method: "CONNECT", host: "denied.test", port: 443 }]);
+    expect(proxy.events).toStrictEqual([
+      { event: "denied", reason: "host", method: "CONNECT", host: "denied.test", port: 443 },
+    ]);
   });
 });
 
@@ -223,7 +260,12 @@ async function captureClientHello(servername: string | undefined): Promise<Buffe
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   try {
     const first = new Promise<Buffer>((resolve) => server.once("connection", (socket) => socket.once("data", resolve)));
-    const client = connectTls({ host: "127.0.0.1", port: (server.address() as AddressInfo).port, servername, rejectUnauthorized: false });
+    const client = connectTls({
+      host: "127.0.0.1",
+      port: (server.address() as AddressInfo).port,
+      servername,
+      rejectUnauthorized: false,
+    });
     client.on("error", () => undefined);
     const hello = await first;
     client.destroy();

@@ -23,7 +23,12 @@ function errorOf(internet: unknown): string {
 
 describe("the internet config section", () => {
   it("defaults to setup on, agent off, nothing allowed, GET/HEAD/OPTIONS", () => {
-    expect(internetOf(undefined)).toStrictEqual({ setup: "on", agent: "off", allow: [], methods: ["GET", "HEAD", "OPTIONS"] });
+    expect(internetOf(undefined)).toStrictEqual({
+      setup: "on",
+      agent: "off",
+      allow: [],
+      methods: ["GET", "HEAD", "OPTIONS"],
+    });
     expect(internetOf(null)).toStrictEqual(internetOf({}));
   });
 
@@ -48,16 +53,22 @@ describe("the internet config section", () => {
   });
 
   it.each([
-    [{ agent: "sometimes" }, "`internet.agent`: expected `off`, `limited` or `unrestricted`, got `\"sometimes\"`"],
-    [{ setup: "maybe" }, "`internet.setup`: expected `on` or `off`, got `\"maybe\"`"],
+    [{ agent: "sometimes" }, '`internet.agent`: expected `off`, `limited` or `unrestricted`, got `"sometimes"`'],
+    [{ setup: "maybe" }, '`internet.setup`: expected `on` or `off`, got `"maybe"`'],
     [{ allow: ["common-deps"] }, "`internet.allow[0]`: unknown preset `common-deps` (presets: `common-dependencies`)"],
-    [{ allow: ["https://pypi.org/simple"] }, "`internet.allow[0]`: `https://pypi.org/simple` is a URL; write its host alone, such as `pypi.org`"],
+    [
+      { allow: ["https://pypi.org/simple"] },
+      "`internet.allow[0]`: `https://pypi.org/simple` is a URL; write its host alone, such as `pypi.org`",
+    ],
     [{ allow: ["*"] }, "`internet.allow[0]`: `*` would allow every host; use `internet.agent: unrestricted` for that"],
     [{ allow: ["*.org"] }, "`internet.allow[0]`: `*.org` would allow a whole top-level domain"],
     [{ allow: ["pypi.*"] }, "`internet.allow[0]`: expected a host such as `pypi.org`"],
     [{ allow: ["pypi.org:443"] }, "`internet.allow[0]`: expected a host such as `pypi.org`"],
     [{ allow: "pypi.org" }, "`internet.allow`: expected a list of entries"],
-    [{ methods: ["FETCH"] }, "`internet.methods[0]`: expected one of `GET`, `HEAD`, `OPTIONS`, `POST`, `PUT`, `PATCH`, `DELETE`, got `\"FETCH\"`"],
+    [
+      { methods: ["FETCH"] },
+      '`internet.methods[0]`: expected one of `GET`, `HEAD`, `OPTIONS`, `POST`, `PUT`, `PATCH`, `DELETE`, got `"FETCH"`',
+    ],
     [{ agnet: "limited" }, "`internet`: unknown key `agnet` (did you mean `agent`?)"],
   ])("rejects %j", (internet, message) => {
     expect(errorOf(internet)).toContain(message);
@@ -66,7 +77,10 @@ describe("the internet config section", () => {
 
 describe("compileEgressPolicy", () => {
   it("expands presets, splits hosts from wildcards and drops duplicates", () => {
-    const policy = compileEgressPolicy({ allow: ["pypi.org", "*.npmjs.org", "common-dependencies", "*.archive.ubuntu.com"], methods: ["GET", "HEAD"] });
+    const policy = compileEgressPolicy({
+      allow: ["pypi.org", "*.npmjs.org", "common-dependencies", "*.archive.ubuntu.com"],
+      methods: ["GET", "HEAD"],
+    });
     expect(policy.hosts.filter((host) => host === "pypi.org")).toHaveLength(1);
     expect(policy.hosts).toContain("registry.npmjs.org");
     expect(policy.hosts).toContain("deb.debian.org");
@@ -75,7 +89,10 @@ describe("compileEgressPolicy", () => {
   });
 
   it("yields a policy the proxy matches as configured", () => {
-    const policy = compileEgressPolicy({ allow: ["common-dependencies", "*.example.com"], methods: ["GET", "HEAD", "OPTIONS"] });
+    const policy = compileEgressPolicy({
+      allow: ["common-dependencies", "*.example.com"],
+      methods: ["GET", "HEAD", "OPTIONS"],
+    });
     expect(isHostAllowed(policy, "files.pythonhosted.org")).toBe(true);
     expect(isHostAllowed(policy, "us.archive.ubuntu.com")).toBe(true);
     expect(isHostAllowed(policy, "deep.api.example.com")).toBe(true);

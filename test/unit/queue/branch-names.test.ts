@@ -7,7 +7,15 @@ import { branchForTask, jobIdForTask, taskIdForDelivery } from "../../../src/que
  * after the task id too. Even a hostile delivery id header cannot shape them.
  */
 describe("names derived from a task", () => {
-  const hostile = ["../../etc/passwd", "a b; rm -rf /", "refs/heads/main", "--upload-pack=evil", "ブランチ\u202e", "", "x".repeat(10_000)];
+  const hostile = [
+    "../../etc/passwd",
+    "a b; rm -rf /",
+    "refs/heads/main",
+    "--upload-pack=evil",
+    "ブランチ\u202e",
+    "",
+    "x".repeat(10_000),
+  ];
 
   it.each(hostile)("gives a plain task id, job id and branch for the delivery id %j", (deliveryId) => {
     const taskId = taskIdForDelivery(deliveryId);

@@ -80,12 +80,17 @@ function processor(
     recheckMs: 10_000,
     log: pino({ level: "silent" }),
     now: () => NOW,
-    run: run as typeof runTask,
+    run: run,
   });
   return { process, running };
 }
 
-const succeeded = (job: TaskJobData): TaskStatus => ({ taskId: job.taskId, state: "succeeded", requestedBy: "maintainer", timings: { agent: 5 } });
+const succeeded = (job: TaskJobData): TaskStatus => ({
+  taskId: job.taskId,
+  state: "succeeded",
+  requestedBy: "maintainer",
+  timings: { agent: 5 },
+});
 
 describe("the task job processor", () => {
   it("runs the head of its thread's line, keeps its record, then leaves the line and wakes the next task", async () => {
@@ -109,9 +114,21 @@ describe("the task job processor", () => {
 
     expect(result.state).toBe("succeeded");
     expect(seen[0]?.startedAt).toBe(NOW);
-    expect(await board.get("first")).toMatchObject({ state: "succeeded", summary: "done with ***", pullRequest: { number: 100 }, finishedAt: NOW });
-    expect((await board.pullHistory({ repository: "octo/hello", number: 100 })).map((r) => r.taskId)).toEqual(["first"]);
-    expect(octokit.rest.issues.removeLabel).toHaveBeenCalledWith({ owner: "octo", repo: "hello", issue_number: 1, name: "taskbox" });
+    expect(await board.get("first")).toMatchObject({
+      state: "succeeded",
+      summary: "done with ***",
+      pullRequest: { number: 100 },
+      finishedAt: NOW,
+    });
+    expect((await board.pullHistory({ repository: "octo/hello", number: 100 })).map((r) => r.taskId)).toEqual([
+      "first",
+    ]);
+    expect(octokit.rest.issues.removeLabel).toHaveBeenCalledWith({
+      owner: "octo",
+      repo: "hello",
+      issue_number: 1,
+      name: "taskbox",
+    });
     expect(await board.line({ repository: "octo/hello", number: 1 })).toEqual(["second"]);
     expect(bull.promoted).toContain("second");
   });
@@ -156,7 +173,9 @@ describe("the task job processor", () => {
     await board.add(record("elsewhere", 1, { repository: "octo/else" }));
     expect((await process(bull.job(data("elsewhere", 1, { repo: "else" })).job)).state).toBe("succeeded");
 
-    expect(await board.leave({ repository: "octo/hello", number: 1 }, "busy")).toMatchObject({ nextInRepository: "other" });
+    expect(await board.leave({ repository: "octo/hello", number: 1 }, "busy")).toMatchObject({
+      nextInRepository: "other",
+    });
   });
 
   it("frees the slot of a task whose job no longer runs", async () => {
@@ -196,7 +215,9 @@ describe("the task job processor", () => {
     const harnessed = processor(board, bull.queue, (job, _deps, signal) => {
       started();
       return new Promise((resolve) =>
-        signal!.addEventListener("abort", () => resolve({ ...succeeded(job), state: "cancelled", cancelledBy: (signal!.reason as TaskCancelledError).by })),
+        signal!.addEventListener("abort", () =>
+          resolve({ ...succeeded(job), state: "cancelled", cancelledBy: (signal!.reason as TaskCancelledError).by }),
+        ),
       );
     });
 
@@ -209,7 +230,12 @@ describe("the task job processor", () => {
 
   it("continues an issue's work on the pull request an earlier task opened, with the earlier tasks on it", async () => {
     const board = createMemoryTaskBoard();
-    const opened = record("opened", 1, { state: "succeeded", pullRequest: { number: 100, url: "u" }, summary: "Opened it.", createdAt: NOW - 5000 });
+    const opened = record("opened", 1, {
+      state: "succeeded",
+      pullRequest: { number: 100, url: "u" },
+      summary: "Opened it.",
+      createdAt: NOW - 5000,
+    });
     await board.add(opened);
     await board.leave({ repository: "octo/hello", number: 1 }, "opened");
     await board.addToPull({ repository: "octo/hello", number: 100 }, opened);
@@ -223,28 +249,43 @@ describe("the task job processor", () => {
     await process(fakeBull().job(data("again", 1)).job);
     expect(hint).toEqual({
       pullNumber: 100,
-      earlierTasks: [{ taskId: "opened", requestedBy: "maintainer", request: "request opened", state: "succeeded", summary: "Opened it." }],
+      earlierTasks: [
+        {
+          taskId: "opened",
+          requestedBy: "maintainer",
+          request: "request opened",
+          state: "succeeded",
+          summary: "Opened it.",
+        },
+      ],
     });
   });
 
   it("records a task that failed, and does not list it as work on the pull request", async () => {
     const board = createMemoryTaskBoard();
     await board.add(record("broken", 5, { thread: { kind: "pull", number: 5 } }));
-    const { process } = processor(board, fakeBull().queue, async (job, _deps, _signal, onEnd: TaskEndHook | undefined) => {
-      const status: TaskStatus = {
-        taskId: job.taskId,
-        state: "failed",
-        requestedBy: "maintainer",
-        timings: {},
-        followUp: { number: 5, url: "u", branch: "b" },
-        failure: { phase: "publish", message: "rejected" },
-      };
-      await onEnd!(status, { octokit, redact: (text) => text });
-      return status;
-    });
+    const { process } = processor(
+      board,
+      fakeBull().queue,
+      async (job, _deps, _signal, onEnd: TaskEndHook | undefined) => {
+        const status: TaskStatus = {
+          taskId: job.taskId,
+          state: "failed",
+          requestedBy: "maintainer",
+          timings: {},
+          followUp: { number: 5, url: "u", branch: "b" },
+          failure: { phase: "publish", message: "rejected" },
+        };
+        await onEnd!(status, { octokit, redact: (text) => text });
+        return status;
+      },
+    );
 
     await process(fakeBull().job(data("broken", 5, { thread: "pull" })).job);
-    expect(await board.get("broken")).toMatchObject({ state: "failed", failure: { phase: "publish", message: "rejected" } });
+    expect(await board.get("broken")).toMatchObject({
+      state: "failed",
+      failure: { phase: "publish", message: "rejected" },
+    });
     expect(await board.pullHistory({ repository: "octo/hello", number: 5 })).toEqual([]);
   });
 });

@@ -45,7 +45,9 @@ describe("renderPullRequestBody", () => {
     expect(body).toContain("> Added `--verbose` and a test.");
     expect(body).toContain("> please add a verbose flag\n> thanks @\u200bmaintainer-friend");
     expect(body).toContain("Requested in #17 by @octocat");
-    expect(body).toMatch(/```text\n src\/cli\.ts \| 12 \+{10}--\n 1 file changed, 10 insertions\(\+\), 2 deletions\(-\)\n```/);
+    expect(body).toMatch(
+      /```text\n src\/cli\.ts \| 12 \+{10}--\n 1 file changed, 10 insertions\(\+\), 2 deletions\(-\)\n```/,
+    );
     expect(body).not.toMatch(/\b(close[sd]?|fix(e[sd])?|resolve[sd]?) #17/i);
   });
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { renderConfigError, renderHelp, renderPermissionRefusal, renderUsage } from "../../../src/report/render-replies.js";
+import {
+  renderConfigError,
+  renderHelp,
+  renderPermissionRefusal,
+  renderUsage,
+} from "../../../src/report/render-replies.js";
 
 describe("replies", () => {
   it("refuses with the user's permission", () => {

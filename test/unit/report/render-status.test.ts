@@ -151,7 +151,11 @@ describe("renderStatus", () => {
 
   it("keeps untrusted summary markup inside its quote", () => {
     const summary = "Done.\n```\nunclosed fence\n<!-- taskbox:task=other -->\n<!-- hide the rest";
-    const body = render({ state: "answered", summary, usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 } });
+    const body = render({
+      state: "answered",
+      summary,
+      usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+    });
     const lines = body.split("\n");
     const first = lines.indexOf("> Done.");
     const last = lines.findIndex((line) => line.includes("hide the rest"));

@@ -12,7 +12,9 @@ function engineWithoutQuotas() {
     async createContainer(options: Docker.ContainerCreateOptions) {
       calls.push(options);
       if (options.HostConfig?.StorageOpt) {
-        throw new Error("(HTTP code 500) server error - --storage-opt is supported only for overlay over xfs with 'pquota' mount option");
+        throw new Error(
+          "(HTTP code 500) server error - --storage-opt is supported only for overlay over xfs with 'pquota' mount option",
+        );
       }
       return { id: `c${calls.length}` } as unknown as Docker.Container;
     },
@@ -32,7 +34,9 @@ describe("DiskCap", () => {
 
   it("keeps the quota where the engine accepts it", async () => {
     const calls: Docker.ContainerCreateOptions[] = [];
-    const docker = { createContainer: async (options: Docker.ContainerCreateOptions) => (calls.push(options), {}) } as unknown as Docker;
+    const docker = {
+      createContainer: async (options: Docker.ContainerCreateOptions) => (calls.push(options), {}),
+    } as unknown as Docker;
     const cap = new DiskCap({ limitBytes: 2048, checkIntervalMs: 1000, log });
     expect((await cap.createContainer(docker, { Image: "x" })).quota).toBe(true);
     expect(calls[0]!.HostConfig?.StorageOpt).toEqual({ size: "2048" });
@@ -40,7 +44,9 @@ describe("DiskCap", () => {
 
   it("does not mistake another error for a missing quota", async () => {
     const docker = { createContainer: async () => Promise.reject(new Error("No such image: x")) } as unknown as Docker;
-    await expect(new DiskCap({ limitBytes: 1, checkIntervalMs: 1, log }).createContainer(docker, { Image: "x" })).rejects.toThrow("No such image");
+    await expect(
+      new DiskCap({ limitBytes: 1, checkIntervalMs: 1, log }).createContainer(docker, { Image: "x" }),
+    ).rejects.toThrow("No such image");
   });
 
   it("stops a container whose writable layer grows past the limit, and fails its commands with the reason", async () => {
@@ -53,13 +59,18 @@ describe("DiskCap", () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(killed).toBe(true);
     expect(() => watch.throwIfExceeded()).toThrow(SandboxDiskLimitError);
-    expect(() => watch.throwIfExceeded()).toThrow("the sandbox wrote 5.0 MiB to disk, more than its limit of 1.0 MiB (TASKBOX_SANDBOX_DISK), and was stopped");
+    expect(() => watch.throwIfExceeded()).toThrow(
+      "the sandbox wrote 5.0 MiB to disk, more than its limit of 1.0 MiB (TASKBOX_SANDBOX_DISK), and was stopped",
+    );
     watch.stop();
   });
 
   it("leaves a container under the limit running, and stops watching on stop()", async () => {
     let checks = 0;
-    const container = { inspect: async () => (checks++, { SizeRw: 10 }), kill: async () => {} } as unknown as Docker.Container;
+    const container = {
+      inspect: async () => (checks++, { SizeRw: 10 }),
+      kill: async () => {},
+    } as unknown as Docker.Container;
     const watch = new DiskCap({ limitBytes: 1024, checkIntervalMs: 5, log }).watch(container, log);
     await new Promise((resolve) => setTimeout(resolve, 60));
     watch.stop();
@@ -73,7 +84,11 @@ describe("DiskCap", () => {
 
 describe("isStorageOptUnsupported and formatBytes", () => {
   it("recognises the engine's refusal", () => {
-    expect(isStorageOptUnsupported(new Error("--storage-opt is supported only for overlay over xfs with 'pquota' mount option"))).toBe(true);
+    expect(
+      isStorageOptUnsupported(
+        new Error("--storage-opt is supported only for overlay over xfs with 'pquota' mount option"),
+      ),
+    ).toBe(true);
     expect(isStorageOptUnsupported(new Error("Storage Opt size is not supported"))).toBe(false);
     expect(isStorageOptUnsupported(new Error("StorageOpt not supported by graphdriver"))).toBe(true);
     expect(isStorageOptUnsupported(new Error("no such image"))).toBe(false);

@@ -15,14 +15,19 @@ describe("describeSandboxFailure", () => {
   });
 
   it("says the process limit was reached when no process could start", () => {
-    const description = describeSandboxFailure(new Error("the diff script exited with code 125: timeout: fork system call failed: Resource temporarily unavailable"));
+    const description = describeSandboxFailure(
+      new Error(
+        "the diff script exited with code 125: timeout: fork system call failed: Resource temporarily unavailable",
+      ),
+    );
     expect(description).toContain("reached its process limit (TASKBOX_SANDBOX_PIDS)");
   });
 
-  it.each([new Error("ENOENT: no such file or directory, open '/etc/docker/ca.pem'"), new Error("git push failed"), "not an error"])(
-    "leaves other errors alone: %j",
-    (error) => {
-      expect(describeSandboxFailure(error)).toBeUndefined();
-    },
-  );
+  it.each([
+    new Error("ENOENT: no such file or directory, open '/etc/docker/ca.pem'"),
+    new Error("git push failed"),
+    "not an error",
+  ])("leaves other errors alone: %j", (error) => {
+    expect(describeSandboxFailure(error)).toBeUndefined();
+  });
 });

@@ -27,6 +27,8 @@ describe("checkRequest", () => {
 
   it("refuses a request that is empty once cleaned", () => {
     const result = check("\u200b\u202e <!-- only a comment -->");
-    expect(!result.ok && result.reply).toContain("this request is empty once invisible characters and HTML comments are removed");
+    expect(!result.ok && result.reply).toContain(
+      "this request is empty once invisible characters and HTML comments are removed",
+    );
   });
 });

@@ -85,23 +85,26 @@ describe("issue_comment.created", () => {
     expect(await board.line({ repository: "octo/hello", number: 1 })).toEqual(["runningtask1", taskId]);
   });
 
-  it.each(["read", "triage", "none"])("refuses a user with %s permission with one reply, and starts nothing", async (role) => {
-    const { queue, jobs } = fakeQueue();
-    const api = nock(API);
-    noConfigFile(api);
-    permission(api, "visitor", role);
-    const replies = postedComments(api, 1, 1);
+  it.each(["read", "triage", "none"])(
+    "refuses a user with %s permission with one reply, and starts nothing",
+    async (role) => {
+      const { queue, jobs } = fakeQueue();
+      const api = nock(API);
+      noConfigFile(api);
+      permission(api, "visitor", role);
+      const replies = postedComments(api, 1, 1);
 
-    const { probot, board } = setup(queue);
-    await send(probot, { body: "/taskbox delete everything", login: "visitor" });
+      const { probot, board } = setup(queue);
+      await send(probot, { body: "/taskbox delete everything", login: "visitor" });
 
-    expect(api.pendingMocks()).toEqual([]);
-    expect(replies).toHaveLength(1);
-    expect(replies[0]).toContain("@visitor");
-    expect(replies[0]).toMatch(/write/);
-    expect(jobs.size).toBe(0);
-    expect(board.records.size).toBe(0);
-  });
+      expect(api.pendingMocks()).toEqual([]);
+      expect(replies).toHaveLength(1);
+      expect(replies[0]).toContain("@visitor");
+      expect(replies[0]).toMatch(/write/);
+      expect(jobs.size).toBe(0);
+      expect(board.records.size).toBe(0);
+    },
+  );
 
   it("ignores comments by bots without calling GitHub", async () => {
     const { queue, jobs } = fakeQueue();
@@ -215,7 +218,9 @@ describe("issue_comment.created", () => {
     configFile(api, "environment:\n  secrets: [NPM_TOKEN]\n");
     const replies = postedComments(api, 1, 1);
 
-    await send(setup(queue, { secrets: { "octo/other": { NPM_TOKEN: "not-yours" } } }).probot, { body: "/taskbox fix it" });
+    await send(setup(queue, { secrets: { "octo/other": { NPM_TOKEN: "not-yours" } } }).probot, {
+      body: "/taskbox fix it",
+    });
 
     expect(replies[0]).toContain("NPM_TOKEN");
     expect(replies[0]).not.toContain("not-yours");
@@ -257,7 +262,11 @@ describe("issue_comment.created", () => {
   it("never starts a task from an edited comment", async () => {
     const { queue, jobs } = fakeQueue();
     nock(API).get(/.*/).reply(500).post(/.*/).reply(500);
-    const payload = { ...issueCommentCreated({ body: "/taskbox do it" }), action: "edited", changes: { body: { from: "hi" } } };
+    const payload = {
+      ...issueCommentCreated({ body: "/taskbox do it" }),
+      action: "edited",
+      changes: { body: { from: "hi" } },
+    };
     await setup(queue).probot.receive({ id: "edit-1", name: "issue_comment", payload } as never);
     expect(jobs.size).toBe(0);
     expect(nock.pendingMocks()).toHaveLength(2);
@@ -278,7 +287,12 @@ describe("issue_comment.created on a pull request", () => {
     const posted = statusComment(api, 100, 777);
     const { probot, board } = setup(queue);
 
-    await send(probot, { body: "/taskbox also handle whitespace-only e-mails", issueNumber: 100, onPullRequest: true, issueAuthor: "taskbox[bot]" });
+    await send(probot, {
+      body: "/taskbox also handle whitespace-only e-mails",
+      issueNumber: 100,
+      onPullRequest: true,
+      issueAuthor: "taskbox[bot]",
+    });
 
     expect(api.pendingMocks()).toEqual([]);
     expect(posted).toHaveLength(1);
@@ -300,7 +314,11 @@ describe("issue_comment.created on a pull request", () => {
     pullRequest(api, 100, { headRepo: "stranger/hello" });
     const replies = postedComments(api, 100, 1);
 
-    await send(setup(queue).probot, { body: "/taskbox fix the review comments", issueNumber: 100, onPullRequest: true });
+    await send(setup(queue).probot, {
+      body: "/taskbox fix the review comments",
+      issueNumber: 100,
+      onPullRequest: true,
+    });
 
     expect(api.pendingMocks()).toEqual([]);
     expect(replies).toHaveLength(1);

@@ -46,7 +46,16 @@ describe("/taskbox status", () => {
         createdAt: Date.parse("2024-03-01T11:00:00Z"),
       }),
     );
-    await seedTask(board, earlierTask({ taskId: "third0000003", state: "running", pullRequest: undefined, createdAt: Date.parse("2024-03-01T12:00:00Z"), finishedAt: undefined }));
+    await seedTask(
+      board,
+      earlierTask({
+        taskId: "third0000003",
+        state: "running",
+        pullRequest: undefined,
+        createdAt: Date.parse("2024-03-01T12:00:00Z"),
+        finishedAt: undefined,
+      }),
+    );
     await seedTask(board, earlierTask({ taskId: "otherthread1", thread: { kind: "issue", number: 2 } }));
 
     await send(probot, { body: "/taskbox status" });
@@ -116,10 +125,26 @@ describe("/taskbox cancel", () => {
     const edits: string[] = [];
     api.patch(`${REPO}/issues/comments/902`, (body: { body: string }) => edits.push(body.body) > 0).reply(200, {});
     const { probot, board } = setup(queue);
-    await seedTask(board, earlierTask({ taskId: "running00001", state: "running", statusCommentId: 901, pullRequest: undefined }));
-    await seedTask(board, earlierTask({ taskId: "queued000002", state: "queued", statusCommentId: 902, pullRequest: undefined }));
-    jobs.set(jobIdForTask("running00001"), { id: jobIdForTask("running00001"), data: jobData("running00001"), state: "active", promoted: 0 });
-    jobs.set(jobIdForTask("queued000002"), { id: jobIdForTask("queued000002"), data: jobData("queued000002"), state: "delayed", promoted: 0 });
+    await seedTask(
+      board,
+      earlierTask({ taskId: "running00001", state: "running", statusCommentId: 901, pullRequest: undefined }),
+    );
+    await seedTask(
+      board,
+      earlierTask({ taskId: "queued000002", state: "queued", statusCommentId: 902, pullRequest: undefined }),
+    );
+    jobs.set(jobIdForTask("running00001"), {
+      id: jobIdForTask("running00001"),
+      data: jobData("running00001"),
+      state: "active",
+      promoted: 0,
+    });
+    jobs.set(jobIdForTask("queued000002"), {
+      id: jobIdForTask("queued000002"),
+      data: jobData("queued000002"),
+      state: "delayed",
+      promoted: 0,
+    });
 
     await send(probot, { body: "/taskbox cancel", login: "maintainer" });
 
@@ -149,7 +174,10 @@ describe("/taskbox cancel", () => {
     api.patch(`${REPO}/issues/comments/903`).reply(200, {});
     api.delete(`${REPO}/issues/1/labels/taskbox`).reply(200, []);
     const { probot, board } = setup(queue);
-    await seedTask(board, earlierTask({ taskId: "labelled0001", state: "queued", trigger: "label", statusCommentId: 903 }));
+    await seedTask(
+      board,
+      earlierTask({ taskId: "labelled0001", state: "queued", trigger: "label", statusCommentId: 903 }),
+    );
     jobs.set(jobIdForTask("labelled0001"), {
       id: jobIdForTask("labelled0001"),
       data: jobData("labelled0001", { trigger: { kind: "label", label: "taskbox" } }),
@@ -175,16 +203,38 @@ describe("/taskbox retry", () => {
     api.post(`${REPO}/issues/comments/1/reactions`, { content: "eyes" }).reply(201, {});
     const posted = statusComment(api, 1);
     const { probot, board } = setup(queue);
-    const context = { comments: [{ author: "maintainer", trusted: true, body: "cover the CLI", createdAt: "2024-03-02T09:00:00Z" }], reviewComments: [] };
-    await seedTask(board, earlierTask({ taskId: "old000000001", state: "failed", request: "fix the crash", trigger: "label", context, pullRequest: undefined }));
+    const context = {
+      comments: [{ author: "maintainer", trusted: true, body: "cover the CLI", createdAt: "2024-03-02T09:00:00Z" }],
+      reviewComments: [],
+    };
+    await seedTask(
+      board,
+      earlierTask({
+        taskId: "old000000001",
+        state: "failed",
+        request: "fix the crash",
+        trigger: "label",
+        context,
+        pullRequest: undefined,
+      }),
+    );
 
     await send(probot, { body: "/taskbox retry", login: "maintainer" }, "retry-delivery");
 
     expect(api.pendingMocks()).toEqual([]);
     const taskId = taskIdForDelivery("retry-delivery");
     expect(posted[0]).toContain(`taskbox:task=${taskId}`);
-    expect(data()[0]).toMatchObject({ taskId, request: "fix the crash", trigger: { kind: "retry", retryOf: "old000000001" }, context });
-    expect(board.records.get(taskId)).toMatchObject({ trigger: "retry", retryOf: "old000000001", request: "fix the crash" });
+    expect(data()[0]).toMatchObject({
+      taskId,
+      request: "fix the crash",
+      trigger: { kind: "retry", retryOf: "old000000001" },
+      context,
+    });
+    expect(board.records.get(taskId)).toMatchObject({
+      trigger: "retry",
+      retryOf: "old000000001",
+      request: "fix the crash",
+    });
   });
 
   it("refuses while the last task has not finished", async () => {

@@ -23,7 +23,13 @@ function fakeApp(deliveries: Delivery[], pageSize = 2) {
   const pagesRead: number[] = [];
   const newestFirst = [...deliveries].sort((a, b) => Date.parse(b.delivered_at) - Date.parse(a.delivered_at));
   const octokit = {
-    rest: { apps: { listWebhookDeliveries: {}, redeliverWebhookDelivery: async ({ delivery_id }: { delivery_id: number }) => void redelivered.push(delivery_id) } },
+    rest: {
+      apps: {
+        listWebhookDeliveries: {},
+        redeliverWebhookDelivery: async ({ delivery_id }: { delivery_id: number }) =>
+          void redelivered.push(delivery_id),
+      },
+    },
     paginate: {
       async *iterator() {
         for (let start = 0; start < newestFirst.length; start += pageSize) {
@@ -47,7 +53,15 @@ function fakeRedis(): Redis {
 }
 
 const recover = (octokit: ProbotOctokit, redis = fakeRedis(), windowMs = 24 * HOUR) =>
-  recoverDeliveries({ appOctokit: async () => octokit, redis, prefix: "t", windowMs, claimMs: 60_000, log: pino({ level: "silent" }), now: () => NOW });
+  recoverDeliveries({
+    appOctokit: async () => octokit,
+    redis,
+    prefix: "t",
+    windowMs,
+    claimMs: 60_000,
+    log: pino({ level: "silent" }),
+    now: () => NOW,
+  });
 
 describe("recoverDeliveries", () => {
   it("redelivers the latest delivery of each webhook that got no answer or a 5xx, and nothing that succeeded", async () => {
@@ -70,7 +84,14 @@ describe("recoverDeliveries", () => {
 
   it("ignores deliveries older than the window, and stops reading pages there", async () => {
     const { octokit, redelivered, pagesRead } = fakeApp(
-      [delivery("new", 503, 1), delivery("a", 200, 2), delivery("old", 503, 30), delivery("older", 503, 40), delivery("oldest", 503, 50), delivery("x", 503, 60)],
+      [
+        delivery("new", 503, 1),
+        delivery("a", 200, 2),
+        delivery("old", 503, 30),
+        delivery("older", 503, 40),
+        delivery("oldest", 503, 50),
+        delivery("x", 503, 60),
+      ],
       2,
     );
     expect(await recover(octokit)).toEqual(["new"]);
@@ -94,10 +115,22 @@ describe("recoverDeliveries", () => {
 
   it("asks for nothing while Redis is down: the webhook would only fail again", async () => {
     const { octokit, redelivered } = fakeApp([delivery("refused", 503, 1)]);
-    const down = { status: "reconnecting", ping: async () => Promise.reject(new Error("Connection is closed.")), once: () => {} } as unknown as Redis;
-    await expect(recoverDeliveries({
-      appOctokit: async () => octokit, redis: down, prefix: "t", windowMs: HOUR, claimMs: 1, log: pino({ level: "silent" }), now: () => NOW,
-    })).rejects.toThrow("Connection is closed.");
+    const down = {
+      status: "reconnecting",
+      ping: async () => Promise.reject(new Error("Connection is closed.")),
+      once: () => {},
+    } as unknown as Redis;
+    await expect(
+      recoverDeliveries({
+        appOctokit: async () => octokit,
+        redis: down,
+        prefix: "t",
+        windowMs: HOUR,
+        claimMs: 1,
+        log: pino({ level: "silent" }),
+        now: () => NOW,
+      }),
+    ).rejects.toThrow("Connection is closed.");
     expect(redelivered).toEqual([]);
   }, 10_000);
 });

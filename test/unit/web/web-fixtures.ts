@@ -36,7 +36,8 @@ export function fakeQueue(options: { failAdd?: boolean } = {}) {
     data: job.data,
     getState: async () => job.state,
     remove: async () => {
-      if (job.state === "active") throw new Error(`Job ${job.id} could not be removed because it is locked by another worker`);
+      if (job.state === "active")
+        throw new Error(`Job ${job.id} could not be removed because it is locked by another worker`);
       jobs.delete(job.id);
     },
     promote: async () => {
@@ -93,7 +94,9 @@ export function sendPullLabel(probot: Probot, options: PullRequestLabeledOptions
 
 export function permission(api: nock.Scope, login: string, role: string) {
   const legacy = role === "maintain" ? "write" : role === "triage" ? "read" : role;
-  return api.get(`${REPO}/collaborators/${encodeURIComponent(login)}/permission`).reply(200, { permission: legacy, role_name: role, user: { login } });
+  return api
+    .get(`${REPO}/collaborators/${encodeURIComponent(login)}/permission`)
+    .reply(200, { permission: legacy, role_name: role, user: { login } });
 }
 
 export function noConfigFile(api: nock.Scope) {
@@ -105,7 +108,9 @@ export function noConfigFile(api: nock.Scope) {
 }
 
 export function configFile(api: nock.Scope, yaml: string) {
-  return api.get(`${REPO}/contents/.github%2Ftaskbox.yml`).reply(200, yaml, { "content-type": "text/plain; charset=utf-8" });
+  return api
+    .get(`${REPO}/contents/.github%2Ftaskbox.yml`)
+    .reply(200, yaml, { "content-type": "text/plain; charset=utf-8" });
 }
 
 /** Records the bodies of comments posted on an issue; replies with an id and an html_url. */
@@ -137,7 +142,11 @@ export function pullRequest(
     body: "Adds validation.",
     html_url: `https://github.com/octo/hello/pull/${number}`,
     user: { login: "taskbox[bot]", type: "Bot" },
-    head: { ref: options.headRef ?? "taskbox/1-abcdef12", sha: "a".repeat(40), repo: { full_name: options.headRepo ?? "octo/hello" } },
+    head: {
+      ref: options.headRef ?? "taskbox/1-abcdef12",
+      sha: "a".repeat(40),
+      repo: { full_name: options.headRepo ?? "octo/hello" },
+    },
     base: { ref: "main", sha: "b".repeat(40), repo: { full_name: "octo/hello" } },
   });
 }
