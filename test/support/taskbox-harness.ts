@@ -145,6 +145,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
 
   async function send(event: string, payload: object, deliveryId: string = randomUUID()): Promise<number> {
+    github.learnFrom(payload);
     const body = JSON.stringify(payload);
     const response = await fetch(webhookUrl, {
       method: "POST",
