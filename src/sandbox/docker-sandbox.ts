@@ -176,6 +176,8 @@ class DockerSandbox implements Sandbox {
   readonly #execEnv: Record<string, string>;
   readonly #diskWatch: DiskWatch | undefined;
   readonly #log: Logger;
+  /** The removal in progress: a second caller (a cancel, then the task's cleanup) waits for it to finish. */
+  #removal: Promise<void> | undefined;
 
   constructor(parts: {
     container: Docker.Container;
@@ -242,9 +244,17 @@ class DockerSandbox implements Sandbox {
     return image.Id;
   }
 
-  async remove(): Promise<void> {
+  remove(): Promise<void> {
+    this.#removal ??= this.#removeOnce().catch((error: unknown) => {
+      this.#removal = undefined; // a later call tries again
+      throw error;
+    });
+    return this.#removal;
+  }
+
+  async #removeOnce(): Promise<void> {
     this.#diskWatch?.stop();
-    // 409: another call is already removing it.
+    // 409: something else is already removing it.
     await ignoringStatus(this.#container.remove({ force: true, v: true }), [404, 409]);
     await this.#network.release();
     this.#log.info("sandbox removed");
