@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CacheStore } from "./cache-store.js";
+import type { CacheStore } from "../queue/cache-store.js";
 import { SNAPSHOT_LABELS, SNAPSHOT_REPOSITORY, ownSnapshotLabels } from "./cache-snapshot.js";
 import { removeSnapshot } from "./cache-lookup.js";
 import type { ListedImage, SnapshotImages } from "./snapshot-images.js";

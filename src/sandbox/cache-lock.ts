@@ -1,5 +1,5 @@
 import { formatDuration } from "../config/duration.js";
-import type { CacheLock, CacheStore } from "./cache-store.js";
+import type { CacheLock, CacheStore } from "../queue/cache-store.js";
 import type { CachedEnvironment, EnvironmentBuild, EnvironmentKey } from "./cache-snapshot.js";
 import type { FreshLookup } from "./cache-lookup.js";
 

@@ -1,5 +1,5 @@
 import { changedParts, describeKeyChange } from "./cache-key.js";
-import type { CacheStore } from "./cache-store.js";
+import type { CacheStore } from "../queue/cache-store.js";
 import {
   SNAPSHOT_LABELS,
   ownSnapshotLabels,

@@ -1,5 +1,5 @@
 import type { CacheKey } from "./cache-key.js";
-import type { CacheLock, CacheStore } from "./cache-store.js";
+import type { CacheLock, CacheStore } from "../queue/cache-store.js";
 import { MANAGED_LABEL, type Sandbox } from "./types.js";
 
 /** Cached environments are images `taskbox-env:<key>`, one per key. */

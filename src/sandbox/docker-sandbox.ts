@@ -176,7 +176,6 @@ class DockerSandbox implements Sandbox {
   readonly #execEnv: Record<string, string>;
   readonly #diskWatch: DiskWatch | undefined;
   readonly #log: Logger;
-  /** The removal in progress: a second caller (a cancel, then the task's cleanup) waits for it to finish. */
   #removal: Promise<void> | undefined;
 
   constructor(parts: {
@@ -244,17 +243,18 @@ class DockerSandbox implements Sandbox {
     return image.Id;
   }
 
+  /**
+   * One removal however often asked: a cancel or timeout starts it, and the task's cleanup must wait for that one to
+   * end (a second Docker remove would answer 409 at once, while the container still exists).
+   */
   remove(): Promise<void> {
-    this.#removal ??= this.#removeOnce().catch((error: unknown) => {
-      this.#removal = undefined; // a later call tries again
-      throw error;
-    });
+    this.#removal ??= this.#remove();
     return this.#removal;
   }
 
-  async #removeOnce(): Promise<void> {
+  async #remove(): Promise<void> {
     this.#diskWatch?.stop();
-    // 409: something else is already removing it.
+    // 409: another call is already removing it.
     await ignoringStatus(this.#container.remove({ force: true, v: true }), [404, 409]);
     await this.#network.release();
     this.#log.info("sandbox removed");

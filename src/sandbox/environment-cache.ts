@@ -5,7 +5,7 @@ import { acquireEnvironment, type CacheLookup } from "./cache-lock.js";
 import { findFresh, missReason, removeSnapshot } from "./cache-lookup.js";
 import { createEnvironmentBuild, ownSnapshotLabels, type EnvironmentKey } from "./cache-snapshot.js";
 import { sweepSnapshots } from "./cache-evict.js";
-import type { CacheStore } from "./cache-store.js";
+import type { CacheStore } from "../queue/cache-store.js";
 import { dockerSnapshotImages, type ImageFacts, type SnapshotImages } from "./snapshot-images.js";
 
 export type { CacheLookup } from "./cache-lock.js";

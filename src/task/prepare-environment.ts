@@ -15,7 +15,7 @@ import { detectAutoSetup } from "./auto-setup.js";
 import { rootExec, runScript } from "./environment-scripts.js";
 import { stepTimer, type EnvironmentSession } from "./environment-session.js";
 import { resumeUnlessVanished } from "./resume-environment.js";
-import type { TaskScope } from "./run-task.js";
+import type { TaskScope } from "./task-scope.js";
 import { setUpEnvironment, snapshotEnvironment, type SetupPlan } from "./set-up-environment.js";
 import { TaskFailure } from "./task-failure.js";
 
