@@ -66,7 +66,6 @@ export function prepareEnvironment(started: EnvironmentStart): Promise<Sandbox> 
 interface PrepareContext {
   scope: TaskScope;
   secrets: Record<string, string>;
-  checkout: Promise<void>;
   session: EnvironmentSession;
 }
 
@@ -93,7 +92,7 @@ async function prepare(
     scope.status.environment = report;
     return session.start(environment.image, false);
   }
-  return prepareCached({ scope, secrets, checkout, session }, setup, { ...image, name: environment.image });
+  return prepareCached({ scope, secrets, session }, setup, { ...image, name: environment.image });
 }
 
 async function checkedImage(cache: EnvironmentCache, name: string): Promise<ImageFacts> {
