@@ -131,3 +131,21 @@ export function configDefaultsOf(env: TaskboxEnv): ConfigDefaults {
     models: env.TASKBOX_MODELS,
   };
 }
+
+const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
+
+/** The upstreams of the model gateway: each provider whose key the operator set. */
+export function modelUpstreams(env: TaskboxEnv): {
+  openai?: { baseUrl: string; apiKey: string };
+  anthropic?: { baseUrl: string; apiKey: string };
+} {
+  return {
+    ...(env.OPENAI_API_KEY && {
+      openai: { baseUrl: env.OPENAI_BASE_URL ?? OPENAI_DEFAULT_BASE_URL, apiKey: env.OPENAI_API_KEY },
+    }),
+    ...(env.ANTHROPIC_API_KEY && {
+      anthropic: { baseUrl: env.ANTHROPIC_BASE_URL ?? ANTHROPIC_DEFAULT_BASE_URL, apiKey: env.ANTHROPIC_API_KEY },
+    }),
+  };
+}

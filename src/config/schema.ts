@@ -167,13 +167,12 @@ function agentSchema(defaults: ConfigDefaults) {
   const models = defaults.models;
   return section({
     runner: withDefault(
-      z.enum(AGENT_RUNNERS, { error: expected(AGENT_RUNNERS.map(codeSpan).join(", ")) }).refine(
-        (runner) => runners.includes(runner),
-        {
+      z
+        .enum(AGENT_RUNNERS, { error: expected(AGENT_RUNNERS.map(codeSpan).join(", ")) })
+        .refine((runner) => runners.includes(runner), {
           error: (issue) =>
             `${codeSpan(String(issue.input))} is not allowed on this server (TASKBOX_RUNNERS: ${runners.map(codeSpan).join(", ")})`,
-        },
-      ),
+        }),
       "builtin",
     ),
     model: withDefault(
@@ -181,13 +180,10 @@ function agentSchema(defaults: ConfigDefaults) {
         .string({ error: expected("a model name") })
         .trim()
         .min(1)
-        .refine(
-          (model) => !models || models.includes(model),
-          {
-            error: (issue) =>
-              `${codeSpan(String(issue.input))} is not allowed on this server (TASKBOX_MODELS: ${(models ?? []).map(codeSpan).join(", ")})`,
-          },
-        ),
+        .refine((model) => !models || models.includes(model), {
+          error: (issue) =>
+            `${codeSpan(String(issue.input))} is not allowed on this server (TASKBOX_MODELS: ${(models ?? []).map(codeSpan).join(", ")})`,
+        }),
       defaults.defaultModel,
     ),
     max_turns: withDefault(positiveInteger(), DEFAULT_MAX_TURNS),

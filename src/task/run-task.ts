@@ -15,6 +15,7 @@ import type { PhaseName, TaskStatus } from "../report/task-status.js";
 import type { EnvironmentCache } from "../sandbox/environment-cache.js";
 import type { SandboxFactory, SandboxLimits } from "../sandbox/types.js";
 import type { EgressProxyFactory } from "../sandbox/egress-proxy.js";
+import type { ModelGatewayFactory } from "../sandbox/model-gateway-factory.js";
 import { beginEnvironment, prepareEnvironment } from "./prepare-environment.js";
 import { runAgentPhase } from "./agent-phase.js";
 import { publishPhase } from "./publish-phase.js";
@@ -44,6 +45,8 @@ export interface TaskDeps {
   sandboxes: SandboxFactory;
   /** The egress proxies of `internet.agent: limited`. */
   egressProxies: EgressProxyFactory;
+  /** The model gateways of the CLI runners (`agent.runner` other than builtin); they hold the upstream keys. */
+  modelGateways: ModelGatewayFactory;
   environmentCache: EnvironmentCache;
   model: OpenAI;
   loadSecrets(): Promise<SecretsStore>;

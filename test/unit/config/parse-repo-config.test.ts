@@ -70,7 +70,10 @@ describe("parseRepoConfig", () => {
   });
 
   it("names agent.runner when the operator does not allow the runner", () => {
-    const result = parseRepoConfig({ agent: { runner: "claude-code" } }, { ...DEFAULTS, runners: ["builtin", "codex"] });
+    const result = parseRepoConfig(
+      { agent: { runner: "claude-code" } },
+      { ...DEFAULTS, runners: ["builtin", "codex"] },
+    );
     expect(result).toStrictEqual({
       ok: false,
       error:
@@ -82,7 +85,9 @@ describe("parseRepoConfig", () => {
     const result = parseRepoConfig({ agent: { runner: "aider", model: "big" } }, { ...DEFAULTS, models: ["small"] });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toContain("`agent.runner`: expected `builtin`, `codex`, `claude-code`");
-    expect(!result.ok && result.error).toContain("`agent.model`: `big` is not allowed on this server (TASKBOX_MODELS: `small`)");
+    expect(!result.ok && result.error).toContain(
+      "`agent.model`: `big` is not allowed on this server (TASKBOX_MODELS: `small`)",
+    );
   });
 
   it("treats a blank setup script as no setup", () => {
@@ -103,7 +108,10 @@ describe("parseRepoConfig", () => {
     [{ agent: { max_tokens: -1 } }, "`agent.max_tokens`: expected a positive whole number, got `-1`"],
     [{ agent: { model: "" } }, '`agent.model`: expected a model name, got `""`'],
     [{ agent: { model: 5 } }, "`agent.model`: expected a model name, got `5`"],
-    [{ agent: "fast" }, '`agent`: expected a mapping with the keys `runner`, `model`, `max_turns`, `max_tokens`, `context_tokens`, got `"fast"`'],
+    [
+      { agent: "fast" },
+      '`agent`: expected a mapping with the keys `runner`, `model`, `max_turns`, `max_tokens`, `context_tokens`, got `"fast"`',
+    ],
     [
       { environment: { image: "my image" } },
       '`environment.image`: expected an image name such as `taskbox-sandbox:latest`, got `"my image"`',
