@@ -133,7 +133,7 @@ class DockerModelGateway implements ModelGateway {
       } as Docker.NetworkCreateOptions);
     const host = await network({ Name: this.#hostNetwork });
     await network({ Name: this.#name, Options: { "com.docker.network.bridge.inhibit_ipv4": "true" } });
-    const hostAddress = ((await host.inspect())).IPAM?.Config?.[0]?.Gateway;
+    const hostAddress = (await host.inspect()).IPAM?.Config?.[0]?.Gateway;
     if (!hostAddress) throw new ModelGatewayError(`the network ${this.#hostNetwork} has no gateway address`);
     this.#server = await startGatewayServer(options, hostAddress);
     this.#container = await this.#docker.createContainer({

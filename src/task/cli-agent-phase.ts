@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { collectAgentsMd, renderAgentsMd } from "../agent/agents-md.js";
 import { buildRunnerBrief } from "../agent/prompt.js";
 import type { CliEvent, CliRunner } from "../agent/runners/cli-runner.js";
@@ -56,7 +58,7 @@ export async function runCliAgent(scope: TaskScope, sandbox: Sandbox, runner: Cl
       gatewayUrl: network.gatewayUrl!,
       credential: gateway.credential,
       workspace: WORKSPACE,
-      agentsMd: renderAgentsMd(await collectAgentsMd(scope.checkoutDir)),
+      agentsMd: await agentsMdFor(runner, scope.checkoutDir),
     },
     prompt: [buildTaskPromptFor(job, scope.followUp), buildRunnerBrief(job.config.internet.agent)].join("\n\n"),
     env: { ...environment.env, ...network.env },
@@ -104,6 +106,12 @@ async function startGateway(
     await gateway?.stop();
   });
   return starting;
+}
+
+/** Codex always reads AGENTS.md; Claude Code reads it only where no CLAUDE.md is there to read instead. */
+async function agentsMdFor(runner: CliRunner, checkoutDir: string): Promise<string> {
+  if (runner.name !== "claude-code" || !existsSync(join(checkoutDir, "CLAUDE.md"))) return "";
+  return renderAgentsMd(await collectAgentsMd(checkoutDir));
 }
 
 function showEvent(scope: TaskScope, event: CliEvent): void {

@@ -100,6 +100,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     TASKBOX_SANDBOX_IMAGE: options.env?.TASKBOX_SANDBOX_IMAGE ?? inject("sandboxImage"),
     OPENAI_API_KEY: "test-key",
     OPENAI_BASE_URL: model.baseUrl,
+    ANTHROPIC_API_KEY: "test-anthropic-key",
+    ANTHROPIC_BASE_URL: model.anthropicBaseUrl,
     GHE_HOST: github.host,
     GHE_PROTOCOL: "http",
     TASKBOX_SECRETS_FILE: secretsFile,

@@ -3,8 +3,9 @@ import { parseJsonLine, record, text, type CliEvent, type CliRunner } from "./cl
 /**
  * Claude Code (`claude -p --output-format stream-json --verbose`): permission prompts off, the gateway as its API
  * with the per-task credential as key, nonessential traffic (telemetry, error reports, update checks) off, few
- * retries, its config in the per-task state directory. It does not read AGENTS.md, so the rendered files are
- * appended to its system prompt.
+ * retries, its config in the per-task state directory. It reads AGENTS.md itself unless the repository has a
+ * CLAUDE.md (then it reads only that); for that case the caller passes the rendered AGENTS.md files, which go at the
+ * end of its system prompt.
  */
 export const claudeCodeRunner: CliRunner = {
   name: "claude-code",

@@ -32,7 +32,7 @@ export interface CliInvocation {
   /** A per-task directory for the CLI's state (config, sessions, caches), removed after the run. */
   stateDir: string;
   workspace: string;
-  /** The repository's AGENTS.md files rendered, for CLIs that do not read them themselves ("" when none). */
+  /** The repository's AGENTS.md files rendered, when the CLI would not read them itself (else ""). */
   agentsMd: string;
 }
 

@@ -30,8 +30,11 @@ export type CliResult =
   | { outcome: "missing" }
   | { outcome: "failed"; exitCode: number; timedOut: boolean; lastOutput: string };
 
-/** Outside /workspace and the home directory, so no state reaches the diff, the cache or the next task. */
-const STATE_DIR = "/tmp/taskbox-agent-state";
+/**
+ * Outside /workspace and the home directory, so no state reaches the diff or the next task (the cached environment
+ * was committed before the agent phase). Not under /tmp: Codex refuses to put its helper binaries under /tmp.
+ */
+const STATE_DIR = "/var/tmp/taskbox-agent-state";
 const MISSING = "taskbox-runner-missing";
 const TAIL_LINES = 30;
 /** The CLI's stream is read as it arrives; the result keeps only a little of it. */
