@@ -16,7 +16,7 @@ export function messagesAsChat(body: Record<string, unknown>): ChatCompletionMes
         messages.push({ role: "tool", tool_call_id: String(block.tool_use_id), content: blocksText(block.content) });
       } else if (block.type === "text") {
         const role = message.role === "assistant" ? "assistant" : message.role === "system" ? "system" : "user";
-        messages.push({ role, content: String(block.text) } as ChatCompletionMessageParam);
+        messages.push({ role, content: String(block.text) });
       }
     }
   }

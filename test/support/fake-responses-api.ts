@@ -30,7 +30,7 @@ export function responsesAsChat(body: Record<string, unknown>): ChatCompletionMe
       });
     } else if (item.role !== undefined) {
       const role = item.role === "assistant" ? "assistant" : item.role === "user" ? "user" : "system";
-      messages.push({ role, content: outputText(item.content) } as ChatCompletionMessageParam);
+      messages.push({ role, content: outputText(item.content) });
     }
   }
   return messages;
