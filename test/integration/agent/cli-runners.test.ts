@@ -79,7 +79,12 @@ ${extra}`;
       [
         { shell: "echo 'Hello from the runner.' >> README.md && git status --short" },
         { shell: LEAK_SCAN },
-        { shell: "curl -sS --max-time 3 http://example.com/ >/dev/null 2>&1 && echo outside-ok || echo outside-none" },
+        {
+          // No resolver and no route out: neither a name nor an address outside answers.
+          shell:
+            "(curl -sS --max-time 3 http://example.com/ >/dev/null 2>&1 && echo name-ok || echo name-none); " +
+            "(curl -sS --max-time 3 http://192.0.2.1/ >/dev/null 2>&1 && echo address-ok || echo address-none)",
+        },
         { content: "Appended a greeting to README.md." },
       ],
       { "AGENTS.md": "# Rules\nAlways run the agents-md-marker check.\n" },
@@ -94,7 +99,7 @@ ${extra}`;
     for (const value of [OPENAI_KEY, ANTHROPIC_KEY, SECRET, harness.github.installationToken]) {
       expect(scan).not.toContain(value);
     }
-    expect(outside).toContain("outside-none");
+    expect(outside).toContain("name-none\naddress-none");
     // The upstream saw the operator's key, never the sandbox's credential, and AGENTS.md reached the runner.
     const calls = harness.model.calls;
     expect(calls.length).toBeGreaterThanOrEqual(4);
