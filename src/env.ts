@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { AGENT_RUNNERS, type ConfigDefaults } from "./config/schema.js";
-import { parseRateLimit } from "./web/rate-limit.js";
+import { parseRateLimit } from "./config/rate-limit.js";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 

@@ -1,4 +1,4 @@
-import type { TokenUsage } from "../agent/token-usage.js";
+import type { TokenUsage } from "../report/token-usage.js";
 
 /** The model APIs the gateway forwards; each reports usage in its own shape. */
 export type ModelApi = "responses" | "chat" | "messages";

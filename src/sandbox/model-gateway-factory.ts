@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import type { Logger } from "pino";
-import type { TokenUsage } from "../agent/token-usage.js";
+import type { TokenUsage } from "../report/token-usage.js";
 import { removeSandboxResources } from "./remove-sandbox-resources.js";
 import { startGatewayServer, type GatewayServer, type ModelGatewayOptions } from "./model-gateway.js";
 import { MANAGED_LABEL, TASK_LABEL } from "./types.js";

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { addUsage, NO_USAGE, type TokenUsage } from "../agent/token-usage.js";
+import { addUsage, NO_USAGE, type TokenUsage } from "../report/token-usage.js";
 import { checkRequest, routeOf, type GatewayRoute } from "./gateway-request.js";
 import { UsageMeter } from "./gateway-usage.js";
 

@@ -1,10 +1,10 @@
 import { codeSpan } from "../config/format-issues.js";
 import type { EgressDecision, EgressProxy } from "../sandbox/egress-proxy.js";
+import { compileEgressPolicy } from "../config/network-policy.js";
 import type { ModelGateway } from "../sandbox/model-gateway-factory.js";
-import { compileEgressPolicy } from "../sandbox/network-policy.js";
 import { proxyEnvironment } from "../sandbox/sandbox-network.js";
 import type { Sandbox } from "../sandbox/types.js";
-import type { TaskScope } from "./run-task.js";
+import type { TaskScope } from "./task-scope.js";
 
 /** Room for the list in one status note (render-status cuts notes at 300 characters). */
 const NOTE_LIST_BUDGET = 170;

@@ -8,7 +8,7 @@ import { collectDiff, DiffTooLargeError } from "../sandbox/collect-diff.js";
 import { execReclaimingProcesses } from "../sandbox/stop-stray-processes.js";
 import type { Sandbox } from "../sandbox/types.js";
 import type { AgentRunner } from "../config/schema.js";
-import type { TaskScope } from "./run-task.js";
+import type { TaskScope } from "./task-scope.js";
 import { TaskFailure } from "./task-failure.js";
 import { connectAgentNetwork } from "./agent-network.js";
 import { runCliAgent } from "./cli-agent-phase.js";

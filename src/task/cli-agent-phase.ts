@@ -10,8 +10,9 @@ import { stopStrayProcesses } from "../sandbox/stop-stray-processes.js";
 import type { Sandbox } from "../sandbox/types.js";
 import { connectAgentNetwork } from "./agent-network.js";
 import { buildTaskPromptFor } from "./follow-up-prompt.js";
-import type { TaskScope } from "./run-task.js";
-import { lastLines, TaskFailure } from "./task-failure.js";
+import type { TaskScope } from "./task-scope.js";
+import { lastLines } from "../report/last-lines.js";
+import { TaskFailure } from "./task-failure.js";
 
 const WORKSPACE = "/workspace";
 const FAILURE_LINES = 30;
