@@ -43,6 +43,8 @@ export interface FakeModel {
 }
 
 export interface FakeModelCall {
+  /** Date.now() when the request arrived. */
+  at: number;
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
@@ -85,7 +87,7 @@ export async function startFakeModel(script: Script): Promise<FakeModel> {
       return;
     }
     const text = await readBody(req);
-    calls.push({ path: req.url ?? "", headers: req.headers, body: text });
+    calls.push({ at: Date.now(), path: req.url ?? "", headers: req.headers, body: text });
     const raw = JSON.parse(text) as Record<string, unknown>;
     const body =
       api === "chat"

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import Docker from "dockerode";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import { taskIdForDelivery } from "../../../src/queue/task-job.js";
 import { TASK_LABEL } from "../../../src/sandbox/types.js";
 import type { Script } from "../../support/fake-model.js";
@@ -49,7 +49,9 @@ async function sandboxHasFile(taskId: string, path: string): Promise<true | unde
   const sandbox = containers.find((container) => container.Labels["taskbox.role"] === undefined);
   if (!sandbox) return undefined;
   try {
-    const exec = await docker.getContainer(sandbox.Id).exec({ Cmd: ["test", "-e", path] });
+    const exec = await docker
+      .getContainer(sandbox.Id)
+      .exec({ Cmd: ["test", "-e", path], AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({});
     stream.resume();
     await new Promise((resolve) => stream.once("end", resolve));
@@ -142,3 +144,50 @@ ${extra}`;
     await waitFor("the sandbox to be gone", async () => ((await leftovers(taskId)) === 0 ? true : undefined), 10_000);
   });
 });
+
+describe("a runner missing from the task's image", () => {
+  it("fails the task naming agent.runner and the image", async () => {
+    const image = `taskbox-sandbox:test-no-agents-${randomUUID().slice(0, 8)}`;
+    await imageWithoutAgents(inject("sandboxImage"), image);
+    try {
+      const { harness, taskId } = await start(
+        `environment:\n  image: ${image}\nagent:\n  runner: codex\n  model: fake-model\n`,
+        [{ content: "never asked" }],
+      );
+      const final = await harness.finalStatus(1, 240_000);
+      expect(final.body).toContain(`\`agent.runner\`: codex is not installed in the image \`${image}\``);
+      expect(harness.model.calls).toHaveLength(0);
+      expect(await leftovers(taskId)).toBe(0);
+    } finally {
+      await harness?.close();
+      harness = undefined;
+      await docker.getImage(image).remove({ force: true });
+    }
+  });
+});
+
+/** The sandbox image without /opt/taskbox/agents, as a custom image would be; its config stays the base's. */
+async function imageWithoutAgents(base: string, tag: string): Promise<void> {
+  const container = await docker.createContainer({
+    Image: base,
+    Labels: { "taskbox.test": "true" },
+    HostConfig: { NetworkMode: "none" },
+  });
+  try {
+    await container.start();
+    const exec = await container.exec({
+      Cmd: ["rm", "-rf", "/opt/taskbox/agents"],
+      User: "root",
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await exec.start({});
+    stream.resume();
+    await new Promise((resolve) => stream.once("end", resolve));
+    expect((await exec.inspect()).ExitCode).toBe(0);
+    const colon = tag.lastIndexOf(":");
+    await container.commit({ repo: tag.slice(0, colon), tag: tag.slice(colon + 1) });
+  } finally {
+    await container.remove({ force: true });
+  }
+}
