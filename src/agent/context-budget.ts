@@ -27,7 +27,8 @@ export function elideOldToolOutputs(
       ? budget.measured.promptTokens / budget.measured.chars
       : 1 / CHARS_PER_TOKEN;
   let chars = conversationChars(messages);
-  if (chars * tokensPerChar <= budget.contextTokens * ELIDE_ABOVE) return 0;
+  // Written so that a missing budget (NaN: a job queued before agent.context_tokens existed) elides nothing.
+  if (!(chars * tokensPerChar > budget.contextTokens * ELIDE_ABOVE)) return 0;
   const tools = messages.flatMap((message, index) =>
     message.role === "tool" && message.content !== ELIDED_MARKER ? [index] : [],
   );

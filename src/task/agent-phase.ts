@@ -25,11 +25,9 @@ const CLI_RUNNERS: Record<Exclude<AgentRunner, "builtin">, CliRunner> = {
 
 /** Runs the agent (`agent.runner`) on the network `internet.agent` allows, and returns its change as a binary-safe patch (empty: no change). */
 export async function runAgentPhase(scope: TaskScope, sandbox: Sandbox, baseSha: string): Promise<Buffer> {
-  const { runner } = scope.job.config.agent;
-  scope.status.summary =
-    runner === "builtin"
-      ? await runBuiltinAgent(scope, sandbox)
-      : await runCliAgent(scope, sandbox, CLI_RUNNERS[runner]);
+  // A job queued before agent.runner existed has none: builtin, as it was then.
+  const cli = (CLI_RUNNERS as Partial<Record<string, CliRunner>>)[scope.job.config.agent.runner];
+  scope.status.summary = cli ? await runCliAgent(scope, sandbox, cli) : await runBuiltinAgent(scope, sandbox);
   try {
     return await collectDiff(sandbox, { baseSha, maxBytes: MAX_PATCH_BYTES });
   } catch (error) {

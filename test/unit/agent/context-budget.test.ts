@@ -21,6 +21,8 @@ describe("elideOldToolOutputs", () => {
   it("leaves a conversation below three quarters of the budget alone", () => {
     const messages = conversation(["a".repeat(400), "b".repeat(400)]);
     expect(elideOldToolOutputs(messages, { contextTokens: 1000 })).toBe(0);
+    // A job queued before agent.context_tokens existed carries no budget: nothing is elided.
+    expect(elideOldToolOutputs(conversation(["a".repeat(9000)]), { contextTokens: Number.NaN })).toBe(0);
     expect(messages.filter((m) => m.content === ELIDED_MARKER)).toHaveLength(0);
   });
 
