@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "src/sandbox/*.mjs"] },
+        projectService: { allowDefaultProject: ["*.js", "src/sandbox/*.mjs", "src/cli/*.mjs", "scripts/*.mjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

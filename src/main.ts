@@ -131,9 +131,7 @@ async function startWorker(env: TaskboxEnv, log: Logger): Promise<Started> {
     { name: "docker", check: async () => void (await docker.ping()) },
     {
       name: "worker",
-      check: async () => {
-        if (!worker.isRunning()) throw new Error("not taking jobs");
-      },
+      check: () => (worker.isRunning() ? Promise.resolve() : Promise.reject(new Error("not taking jobs"))),
     },
   ];
   return { shutdown, readiness };
