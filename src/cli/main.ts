@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { getPrivateKey } from "@probot/get-private-key";
 import { Command } from "commander";
 import Docker from "dockerode";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import pino from "pino";
 import { JSON_SCHEMA_FILE, renderConfigJsonSchema } from "../config/json-schema.js";
 import { CONFIG_PATH } from "../config/schema.js";
@@ -13,6 +13,7 @@ import { createTaskQueue } from "../queue/task-queue.js";
 import { createCacheStore } from "../sandbox/cache-store.js";
 import { createEnvironmentCache } from "../sandbox/environment-cache.js";
 import { listCache, pruneCache } from "./cache.js";
+import { connectRedis, pingRedis } from "./redis.js";
 import { doctorChecks, runDoctor } from "./doctor.js";
 import { cancelTaskFromCli, listTasks, showTask, type TaskStores } from "./tasks.js";
 import { validateConfigFile } from "./validate.js";
@@ -22,13 +23,6 @@ const print = (lines: string[] | string) => console.log(Array.isArray(lines) ? l
 function loadEnv(): TaskboxEnv {
   if (existsSync(".env")) process.loadEnvFile(".env");
   return parseEnv(process.env);
-}
-
-async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3_000 });
-  redis.on("error", () => {}); // the command's own error says what went wrong
-  await redis.connect();
-  return redis;
 }
 
 async function withRedis<T>(work: (redis: Redis, env: TaskboxEnv) => Promise<T>): Promise<T> {
@@ -50,21 +44,6 @@ async function withTasks<T>(work: (stores: TaskStores) => Promise<T>): Promise<T
       await queue.close();
     }
   });
-}
-
-async function pingRedis(url: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  // ioredis rejects with "Connection is closed."; the socket's own error (ECONNREFUSED …) says more.
-  let socketError: Error | undefined;
-  redis.on("error", (error: Error) => (socketError ??= error));
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (error) {
-    throw socketError ?? error;
-  } finally {
-    redis.disconnect();
-  }
 }
 
 async function reach(url: string): Promise<number> {
