@@ -51,7 +51,7 @@ fi
 missing=()
 for pair in "${needs[@]}"; do
   command -v "${pair%%:*}" >/dev/null && continue
-  [ -x "/usr/bin/${pair%%:*}" ] && continue
+  [ -x "/usr/sbin/${pair%%:*}" ] && continue # dockerd, where a user's PATH lacks sbin
   [[ " ${missing[*]} " == *" ${pair#*:} "* ]] || missing+=("${pair#*:}")
 done
 
@@ -74,7 +74,9 @@ fi
 runtime_registered() { docker info --format '{{json .Runtimes}}' 2>/dev/null | grep -q "\"$runtime\""; }
 
 if ! docker info >/dev/null 2>&1; then
-  if [ "$(id -u)" != 0 ]; then
+  if [ "$(id -u)" != 0 ] && [ -S /var/run/docker.sock ]; then
+    fail "the Docker engine does not let $(id -un) in: add the user to the docker group (usermod -aG docker $(id -un)), or run as root"
+  elif [ "$(id -u)" != 0 ]; then
     log "the Docker engine is not running. Start it as root, then run this again:"
     printf '  dockerd >/var/log/dockerd.log 2>&1 &\n' >&2
     exit 1

@@ -70,7 +70,11 @@ describe("taskbox doctor", () => {
 
   it("names the fix of each failing check", async () => {
     const down = () => Promise.reject(new Error("connect ENOENT /var/run/docker.sock"));
-    const docker = { ...healthyDocker, ping: down, getImage: () => ({ inspect: down }) } as typeof healthyDocker;
+    const docker = {
+      ...healthyDocker,
+      ping: down,
+      getImage: () => ({ inspect: down }),
+    } as unknown as typeof healthyDocker;
     const { lines } = await report(
       deps(
         { docker, hasAppCredentials: false, nodeVersion: "18.19.0", reach: () => Promise.reject(new Error("offline")) },
