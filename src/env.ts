@@ -81,7 +81,7 @@ const envSchema = z.object({
   TASKBOX_SECRETS_FILE: existingFile.optional(),
   TASKBOX_STATUS_INTERVAL_MS: z.coerce.number().int().nonnegative().default(3000),
   TASKBOX_WORK_DIR: z.string().default(join(tmpdir(), "taskbox")),
-  // Reliability and abuse limits (README: Operations).
+  // Reliability and abuse limits (docs/operations.md).
   TASKBOX_RUNTIME: z
     .string()
     .regex(/^[\w.-]+$/, "expected the name of an OCI runtime registered with dockerd, such as runsc")

@@ -89,7 +89,7 @@ describe("taskbox doctor", () => {
            fix: start it (\`npm start\` does, or \`dockerd &\` / \`systemctl start docker\` as root; apt-get install docker.io), or set DOCKER_HOST
       FAIL Sandbox image: taskbox-sandbox:latest is missing
            fix: build it: npm run sandbox:build
-      FAIL Sandbox runtime: TASKBOX_RUNTIME=runsc, but the Docker engine has no runtime of that name (it has: runc). Install it and register it under runtimes in /etc/docker/daemon.json, then restart dockerd (README: Operations), or unset TASKBOX_RUNTIME to use the engine's default runtime.
+      FAIL Sandbox runtime: TASKBOX_RUNTIME=runsc, but the Docker engine has no runtime of that name (it has: runc). Install it and register it under runtimes in /etc/docker/daemon.json, then restart dockerd (docs/operations.md, gVisor), or unset TASKBOX_RUNTIME to use the engine's default runtime.
            fix: register it: node scripts/register-runtime.mjs /etc/docker/daemon.json runsc /usr/bin/runsc, then restart dockerd
       ok   CA bundle: none (only the images' own CAs)
       FAIL App credentials: APP_ID or the private key is missing
