@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { parseDuration } from "./config/duration.js";
-import { parseRateLimit } from "./web/rate-limit.js";
+import { parseRateLimit } from "./config/rate-limit.js";
 
 /** Trusted by sandboxes (and the image builds) unless TASKBOX_CA_BUNDLE names another bundle or `none`. */
 export const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";

@@ -10,7 +10,7 @@ import { CONFIG_PATH } from "../config/schema.js";
 import { EnvError, parseEnv, type TaskboxEnv } from "../env.js";
 import { createTaskBoard } from "../queue/task-board.js";
 import { createTaskQueue } from "../queue/task-queue.js";
-import { createCacheStore } from "../sandbox/cache-store.js";
+import { createCacheStore } from "../queue/cache-store.js";
 import { createEnvironmentCache } from "../sandbox/environment-cache.js";
 import { listCache, pruneCache } from "./cache.js";
 import { connectRedis, pingRedis } from "./redis.js";
