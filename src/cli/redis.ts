@@ -1,23 +1,32 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 
-/** A client for one CLI command: it fails within seconds instead of retrying forever. */
-export async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3_000 });
-  redis.on("error", () => {}); // the command's own error says what went wrong
-  await redis.connect();
-  return redis;
-}
-
-/** Connects once and pings; the error is the socket's (ECONNREFUSED …), not ioredis's "Connection is closed.". */
-export async function pingRedis(url: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+/** Connects once, without retrying; the error is the socket's (ECONNREFUSED …), not ioredis's "Connection is closed.". */
+async function connectOnce(url: string, options: RedisOptions): Promise<Redis> {
+  const redis = new Redis(url, { ...options, lazyConnect: true, retryStrategy: () => null });
   let socketError: Error | undefined;
   redis.on("error", (error: Error) => (socketError ??= error));
   try {
     await redis.connect();
-    await redis.ping();
+    return redis;
   } catch (error) {
+    redis.disconnect();
     throw socketError ?? error;
+  }
+}
+
+/** A client for one CLI command: it fails within seconds, saying where it looked, instead of retrying forever. */
+export async function connectRedis(url: string): Promise<Redis> {
+  try {
+    return await connectOnce(url, { maxRetriesPerRequest: 1, connectTimeout: 3_000 });
+  } catch (error) {
+    throw new Error(`Redis is not reachable at ${url} (${(error as Error).message}); npx taskbox doctor says more`);
+  }
+}
+
+export async function pingRedis(url: string): Promise<void> {
+  const redis = await connectOnce(url, { maxRetriesPerRequest: 0, connectTimeout: 3_000 });
+  try {
+    await redis.ping();
   } finally {
     redis.disconnect();
   }
