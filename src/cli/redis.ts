@@ -19,7 +19,9 @@ export async function connectRedis(url: string): Promise<Redis> {
   try {
     return await connectOnce(url, { maxRetriesPerRequest: 1, connectTimeout: 3_000 });
   } catch (error) {
-    throw new Error(`Redis is not reachable at ${url} (${(error as Error).message}); npx taskbox doctor says more`);
+    throw new Error(`Redis is not reachable at ${url} (${(error as Error).message}); npx taskbox doctor says more`, {
+      cause: error,
+    });
   }
 }
 
