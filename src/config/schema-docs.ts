@@ -87,9 +87,18 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
     description: "The model and the budget of each task.",
     examples: [{ model: "gpt-5.1", max_turns: 50 }],
   },
+  "agent.runner": {
+    title: "Agent runner",
+    description:
+      "What runs the task: Taskbox's builtin loop, or the Codex or Claude Code CLI inside the sandbox (docs/agents.md). " +
+      "The server may allow fewer (TASKBOX_RUNNERS).",
+    examples: ["builtin", "codex", "claude-code"],
+    default: "builtin",
+  },
   "agent.model": {
     title: "Model",
-    description: "Model name sent to the OpenAI-compatible API. Default: the server's TASKBOX_MODEL.",
+    description:
+      "Model name passed to the runner. Default: the server's TASKBOX_MODEL; the server may allow only some (TASKBOX_MODELS).",
     examples: ["gpt-5.1"],
     default: "gpt-5.1",
   },
@@ -104,6 +113,12 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
     description: "Tokens for the whole task; reaching it ends the task with a clear failure.",
     examples: [2000000],
     default: 2000000,
+  },
+  "agent.context_tokens": {
+    title: "Context size",
+    description: "Builtin runner only: older command output is elided as the conversation nears this many tokens.",
+    examples: [200000],
+    default: 200000,
   },
   limits: {
     title: "Limits",
