@@ -45,6 +45,8 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   TASKBOX_SANDBOX_IMAGE: z.string().min(1).default("taskbox-sandbox:latest"),
+  /** Besides TASKBOX_SANDBOX_IMAGE: references and `name:*` patterns, separated by commas or spaces. */
+  TASKBOX_ALLOWED_IMAGES: z.string().optional(),
   TASKBOX_SANDBOX_MEMORY: memorySize.default(4 * 1024 ** 3),
   TASKBOX_SANDBOX_CPUS: z.coerce.number().positive().default(2),
   TASKBOX_SANDBOX_PIDS: positiveInt(512),

@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { pack } from "tar-fs";
 import { execInContainer } from "./exec-in-container.js";
+import { streamExec } from "./stream-exec.js";
 import type { DiskWatch } from "./disk-cap.js";
-import { ignoringStatus } from "./ignoring-status.js";
-import { removeSandboxResources } from "./remove-sandbox-resources.js";
+import { removeContainer, removeSandboxResources } from "./remove-sandbox-resources.js";
 import { createHardenedContainer, type SandboxHardening } from "./sandbox-hardening.js";
 import { SandboxNetwork } from "./sandbox-network.js";
 import {
@@ -152,11 +153,11 @@ async function createDockerSandbox(
     });
     // Before start, so the container never has an interface besides loopback.
     if (!network) await docker.getNetwork("bridge").disconnect({ Container: container.id });
-    // A container accepts files before it runs, so the copy overlaps the start.
-    const copied = options.workspace?.().then((dir) => sandbox!.copyIn(dir));
-    const [started, copy] = await Promise.allSettled([container.start(), copied]);
-    if (started.status === "rejected") throw started.reason;
-    if (copy.status === "rejected") throw copy.reason;
+    // The checkout may still be in the making while the container starts; the copy runs through an exec, once it runs.
+    const workspace = options.workspace?.();
+    workspace?.catch(() => undefined);
+    await container.start();
+    if (workspace) await sandbox.copyIn(await workspace);
     if (caBundle) await installCaBundle(sandbox, caBundle);
   } catch (error) {
     const cleanup = sandbox ? sandbox.remove() : network?.remove();
@@ -176,6 +177,7 @@ class DockerSandbox implements Sandbox {
   readonly #execEnv: Record<string, string>;
   readonly #diskWatch: DiskWatch | undefined;
   readonly #log: Logger;
+  #removal: Promise<void> | undefined;
 
   constructor(parts: {
     container: Docker.Container;
@@ -213,8 +215,13 @@ class DockerSandbox implements Sandbox {
 
   async copyIn(hostDir: string): Promise<void> {
     const archive = pack(hostDir, { map: (header) => ({ ...header, uid: SANDBOX_UID, gid: SANDBOX_UID }) });
-    // tar-fs streams are streamx streams, which @types/dockerode does not know; dockerode only pipes them.
-    await this.#container.putArchive(archive as unknown as NodeJS.ReadableStream, { path: WORKSPACE });
+    // As the sandbox user, not root: whatever setup left in /workspace (a symlink to /etc, say) gives it no more reach.
+    await streamExec(this.#container, {
+      argv: ["/bin/tar", "-x", "--no-same-owner", "-f", "-", "-C", WORKSPACE],
+      user: "taskbox",
+      // tar-fs streams are streamx streams, which Node's types do not know; they pipe like Node's own.
+      input: archive as unknown as Readable,
+    });
   }
 
   disconnectNetwork(): Promise<void> {
@@ -242,10 +249,18 @@ class DockerSandbox implements Sandbox {
     return image.Id;
   }
 
-  async remove(): Promise<void> {
+  /** Every caller (the abort listener, the task's cleanup) waits for the same removal. */
+  remove(): Promise<void> {
+    this.#removal ??= this.#removeOnce().catch((error: unknown) => {
+      this.#removal = undefined;
+      throw error;
+    });
+    return this.#removal;
+  }
+
+  async #removeOnce(): Promise<void> {
     this.#diskWatch?.stop();
-    // 409: another call is already removing it.
-    await ignoringStatus(this.#container.remove({ force: true, v: true }), [404, 409]);
+    await removeContainer(this.#container);
     await this.#network.release();
     this.#log.info("sandbox removed");
   }

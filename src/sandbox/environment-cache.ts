@@ -28,6 +28,8 @@ export interface ImageFacts {
   id: string;
   labels: Record<string, string>;
   size: number;
+  /** `name:tag` references that name it. */
+  tags: string[];
 }
 
 /** A cache key with what the snapshot records next to it. */
@@ -99,7 +101,7 @@ export function createEnvironmentCache(options: EnvironmentCacheOptions): Enviro
 
   async function inspectImage(image: string): Promise<ImageFacts | undefined> {
     const info = await ignoring404(docker.getImage(image).inspect());
-    return info && { id: info.Id, labels: info.Config?.Labels ?? {}, size: info.Size };
+    return info && { id: info.Id, labels: info.Config?.Labels ?? {}, size: info.Size, tags: info.RepoTags ?? [] };
   }
 
   /** Removes an image unless a container still uses it (then a later sweep does); true when it is gone. */

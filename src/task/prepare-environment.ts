@@ -1,3 +1,4 @@
+import { checkImage } from "../config/allowed-images.js";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { runGit } from "../git/run-git.js";
@@ -108,13 +109,7 @@ async function prepare(
     }
   };
 
-  const image = await cache.inspectImage(environment.image);
-  if (!image) {
-    throw new TaskFailure(
-      "setup",
-      `the image \`${environment.image}\` is not on the worker: build or pull it there, or change \`environment.image\``,
-    );
-  }
+  const image = await allowedImage(scope);
   const packages = selectPackages(
     environment.packages,
     parseOfferedPackages(image.labels[PACKAGES_LABEL]),
@@ -224,6 +219,24 @@ async function prepare(
     });
     cache.sweepSoon(); // the new entry may take the cache past its size cap
   }
+}
+
+/**
+ * The facts of the image `environment.image` names, once it is an allowed reference and names an image by that very
+ * tag (Docker would also take an id prefix); otherwise the task fails before any sandbox exists.
+ */
+async function allowedImage(scope: TaskScope): Promise<ImageFacts> {
+  const { image } = scope.job.config.environment;
+  const checked = checkImage(image, scope.deps.settings.allowedImages);
+  if (!checked.ok) throw new TaskFailure("setup", checked.error);
+  const facts = await scope.deps.environmentCache.inspectImage(checked.reference);
+  if (!facts?.tags.includes(checked.reference)) {
+    throw new TaskFailure(
+      "setup",
+      `the image \`${image}\` is not on the worker: build or pull it there, or change \`environment.image\``,
+    );
+  }
+  return facts;
 }
 
 /** The configured setup script, or what automatic setup finds in the checkout (which it then has to wait for). */

@@ -4,6 +4,7 @@ import type OpenAI from "openai";
 import type { Logger } from "pino";
 import type { ProbotOctokit } from "probot";
 import { resolveSecrets, type SecretsStore } from "../config/secrets.js";
+import type { AllowedImages } from "../config/allowed-images.js";
 import { formatDuration } from "../config/duration.js";
 import type { BotAuthorLookup } from "./bot-author.js";
 import { checkoutRef } from "../git/checkout.js";
@@ -31,6 +32,8 @@ export interface InstallationAccess {
 
 export interface TaskSettings {
   workDir: string;
+  /** What `environment.image` may name (TASKBOX_ALLOWED_IMAGES). */
+  allowedImages: AllowedImages;
   sandboxLimits: SandboxLimits;
   caBundlePath: string | undefined;
   statusIntervalMs: number;

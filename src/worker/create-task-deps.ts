@@ -1,3 +1,4 @@
+import { parseAllowedImages } from "../config/allowed-images.js";
 import Docker from "dockerode";
 import OpenAI from "openai";
 import type { Redis } from "ioredis";
@@ -61,6 +62,7 @@ export function createTaskDeps(env: TaskboxEnv, probot: Probot, log: Logger, red
     loadSecrets: () => loadSecretsStore(env.TASKBOX_SECRETS_FILE),
     settings: {
       workDir: env.TASKBOX_WORK_DIR,
+      allowedImages: parseAllowedImages(env.TASKBOX_ALLOWED_IMAGES, env.TASKBOX_SANDBOX_IMAGE),
       sandboxLimits: {
         memoryBytes: env.TASKBOX_SANDBOX_MEMORY,
         nanoCpus: Math.round(env.TASKBOX_SANDBOX_CPUS * 1e9),
