@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
+import { extract } from "tar-stream";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { pack } from "tar-fs";
@@ -26,6 +27,8 @@ const TASK_ID_PATTERN = /^[a-z0-9-]{1,64}$/;
 /** uid/gid of the `taskbox` user in the sandbox image. */
 const SANDBOX_UID = 1000;
 const WORKSPACE = "/workspace";
+/** Kind of a deleted path in Docker's container changes. */
+const DELETED = 2;
 const CA_BUNDLE_MOUNT = "/etc/taskbox/extra-ca.pem";
 const SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
 /** For Taskbox's own short maintenance commands inside the sandbox. */
@@ -222,6 +225,33 @@ class DockerSandbox implements Sandbox {
       // tar-fs streams are streamx streams, which Node's types do not know; they pipe like Node's own.
       input: archive as unknown as Readable,
     });
+  }
+
+  async changedPaths(): Promise<string[]> {
+    const changes = ((await this.#container.changes()) ?? []) as Array<{ Path: string; Kind: number }>;
+    return changes.filter((change) => change.Kind !== DELETED).map((change) => change.Path);
+  }
+
+  async readFiles(
+    paths: string[],
+    onFile: (path: string, content: AsyncIterable<Buffer>) => Promise<void>,
+  ): Promise<void> {
+    const archive = extract();
+    const read = (async () => {
+      for await (const entry of archive) {
+        if (entry.header.type === "file") await onFile(`/${entry.header.name}`, entry as AsyncIterable<Buffer>);
+        else entry.resume();
+      }
+    })();
+    await streamExec(this.#container, {
+      // One path per NUL-terminated line on stdin; a file that vanished meanwhile is skipped, not an error.
+      argv: ["/bin/tar", "-c", "--no-recursion", "--ignore-failed-read", "--null", "-T", "-", "-f", "-", "-C", "/"],
+      user: "root",
+      input: Readable.from([Buffer.from(paths.map((path) => `${path.replace(/^\/+/, "")}\0`).join(""))]),
+      // tar-stream's extractor is a streamx writable, which Node's types do not know; pipe takes it.
+      output: archive as unknown as NodeJS.WritableStream,
+    });
+    await read;
   }
 
   disconnectNetwork(): Promise<void> {

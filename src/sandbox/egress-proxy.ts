@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
+import { HTTPS_PORT } from "./egress-proxy-checks.mjs";
 import type { EgressEvent, EgressPolicy } from "./egress-proxy-server.mjs";
 import { ignoringStatus } from "./ignoring-status.js";
 import { removeSandboxResources } from "./remove-sandbox-resources.js";
@@ -56,15 +58,17 @@ export function createDockerEgressProxyFactory(deps: {
   /** An image with Node.js 18 or later; the sandbox image has it. */
   image: string;
   outsideNetwork?: string;
-  /** Lets allowed names resolve to private addresses (registries on the LAN); see isPrivateAddress. */
-  allowPrivateAddresses?: boolean;
+  /** CIDR ranges allowed names may resolve to besides public ones (TASKBOX_EGRESS_ALLOWED_RANGES). */
+  allowedRanges?: string[];
+  /** CONNECT ports besides 443 (TASKBOX_EGRESS_CONNECT_PORTS). */
+  connectPorts?: number[];
   /** Extra labels of the proxy and its networks (Taskbox's own win), such as the deployment's for the orphan reaper. */
   labels?: Record<string, string>;
 }): EgressProxyFactory {
   let program: Promise<string> | undefined;
   return {
     start: (options) => {
-      program ??= readFile(new URL("./egress-proxy-server.mjs", import.meta.url), "utf8");
+      program ??= bundleProxyProgram();
       return startEgressProxy(deps, options, program);
     },
   };
@@ -76,7 +80,8 @@ async function startEgressProxy(
     log: Logger;
     image: string;
     outsideNetwork?: string;
-    allowPrivateAddresses?: boolean;
+    allowedRanges?: string[];
+    connectPorts?: number[];
     labels?: Record<string, string>;
   },
   options: StartEgressProxyOptions,
@@ -122,7 +127,8 @@ async function startEgressProxy(
       env: {
         TASKBOX_EGRESS_POLICY: JSON.stringify(options.policy),
         TASKBOX_EGRESS_PORT: String(PROXY_PORT),
-        TASKBOX_EGRESS_ALLOW_PRIVATE: String(deps.allowPrivateAddresses ?? false),
+        TASKBOX_EGRESS_ALLOWED_RANGES: JSON.stringify(deps.allowedRanges ?? []),
+        TASKBOX_EGRESS_CONNECT_PORTS: JSON.stringify([...new Set([HTTPS_PORT, ...(deps.connectPorts ?? [])])]),
       },
     });
     resources.container = container;
@@ -155,6 +161,26 @@ async function startEgressProxy(
         : "";
     throw new EgressProxyError(`${message}${hint}`);
   }
+}
+
+/**
+ * The proxy's program as one module for `node -e` (the container has no node_modules): ipaddr.js's CommonJS file
+ * wrapped to give its exports, then the checks and the server with the import lines between them dropped.
+ */
+async function bundleProxyProgram(): Promise<string> {
+  const read = (url: URL | string) => readFile(url, "utf8");
+  const [ipaddrSource, checks, server] = await Promise.all([
+    read(createRequire(import.meta.url).resolve("ipaddr.js")),
+    read(new URL("./egress-proxy-checks.mjs", import.meta.url)),
+    read(new URL("./egress-proxy-server.mjs", import.meta.url)),
+  ]);
+  const dropImports = (source: string) =>
+    source.replace(/^import [^;]*? from "(?:ipaddr\.js|\.\/egress-proxy-checks\.mjs)";\n/gm, "");
+  return [
+    `const ipaddr = (() => { const module = { exports: {} };\n${ipaddrSource}\nreturn module.exports; })();`,
+    dropImports(checks).replace(/^export /gm, ""),
+    dropImports(server),
+  ].join("\n");
 }
 
 /** Both results, once both settled: a failure of one must not leave the other still creating something unseen. */
@@ -226,6 +252,7 @@ function readEvents(
     READY_TIMEOUT_MS,
   );
   void listening.finally(() => clearTimeout(timer)).catch(() => undefined);
+  const logDenial = denialLogger(log);
   forEachLine(stdout, (line) => {
     const event = parseEvent(line);
     if (!event) {
@@ -233,7 +260,7 @@ function readEvents(
     } else if (event.event === "listening") {
       resolveListening();
     } else if (event.event === "denied") {
-      log.warn({ decision: event }, "egress proxy denied a request");
+      logDenial(event);
       onDenied(event);
     } else if (event.event === "failed") {
       log.info({ decision: event }, "egress proxy could not reach an allowed host");
@@ -257,6 +284,23 @@ function readEvents(
     stream.once("error", ended);
   });
   return { listening, drained };
+}
+
+/** Denials logged one by one before the log only counts them; an agent can make tens of thousands. */
+export const DENIALS_LOGGED_EACH = 50;
+/** Past that, one line per this many denials. */
+export const DENIALS_PER_SUMMARY = 1000;
+
+/** Logs the first denials of a proxy, then a line per DENIALS_PER_SUMMARY: the log's volume stays bounded. */
+export function denialLogger(log: Logger): (decision: EgressDecision) => void {
+  let denials = 0;
+  return (decision) => {
+    denials++;
+    if (denials <= DENIALS_LOGGED_EACH) log.warn({ decision }, "egress proxy denied a request");
+    else if ((denials - DENIALS_LOGGED_EACH) % DENIALS_PER_SUMMARY === 0) {
+      log.warn({ denials, last: decision }, "egress proxy keeps denying requests; logging only a count of them");
+    }
+  };
 }
 
 function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

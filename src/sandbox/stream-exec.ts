@@ -1,5 +1,4 @@
-import { PassThrough, type Readable, type Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { PassThrough, type Readable } from "node:stream";
 import type Docker from "dockerode";
 import { exitCodeOf, ROOT_PATH } from "./exec-in-container.js";
 
@@ -11,8 +10,8 @@ export interface StreamExecRequest {
   user: "taskbox" | "root";
   /** Sent to the command's stdin, which is closed at its end. */
   input?: Readable;
-  /** Receives the command's stdout. */
-  output?: Writable;
+  /** Receives the command's stdout, and its end. */
+  output?: NodeJS.WritableStream;
 }
 
 export class StreamExecError extends Error {
@@ -51,12 +50,12 @@ export async function streamExec(container: Docker.Container, request: StreamExe
     stream.once("close", resolve);
     stream.once("error", reject);
   });
-  const drained = request.output ? pipeline(stdout, request.output) : (stdout.resume(), Promise.resolve());
+  if (request.output) stdout.pipe(request.output);
+  else stdout.resume();
   const sent = request.input ? send(request.input, stream) : Promise.resolve();
   await Promise.all([sent, ended]);
   stdout.end();
   stderr.end();
-  await drained;
   const exitCode = await exitCodeOf(exec);
   if (exitCode !== 0) throw new StreamExecError(request.argv, exitCode, errorText);
 }

@@ -1,3 +1,4 @@
+import { checkNoSecretsLeft } from "./secret-scan.js";
 import { checkImage } from "../config/allowed-images.js";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -178,9 +179,14 @@ async function prepare(
       report.logTail = await step("maintenance script", () =>
         runScript(scope, sandbox, "the maintenance script", maintenance, secrets),
       );
+      await step("secret scan", () => scanForSecrets(sandbox, "The maintenance script"));
       await sandbox.disconnectNetwork(); // network: off for the agent
     }
     return sandbox;
+  }
+
+  function scanForSecrets(sandbox: Sandbox, what: string): Promise<void> {
+    return checkNoSecretsLeft(sandbox, { secrets, scrubFiles: deps.settings.scrubFiles, what });
   }
 
   async function build(lease: EnvironmentBuild, plan: SetupPlan, base: ImageFacts): Promise<Sandbox> {
@@ -190,6 +196,7 @@ async function prepare(
       sandbox = await start(environment.image, setupHasInternet(scope, true));
       const name = plan.automatic ? "automatic setup" : "setup script";
       report.logTail = await step(name, () => runScript(scope, sandbox, `the ${name}`, plan.script, secrets));
+      await step("secret scan", () => scanForSecrets(sandbox, plan.automatic ? "Automatic setup" : "The setup script"));
       const failed = await step("snapshot", () => snapshot(lease, sandbox, base)).then(
         () => undefined,
         (error: unknown) => error,

@@ -34,6 +34,8 @@ export interface TaskSettings {
   workDir: string;
   /** What `environment.image` may name (TASKBOX_ALLOWED_IMAGES). */
   allowedImages: AllowedImages;
+  /** Deleted from the sandbox after setup, before the secret scan (TASKBOX_SCRUB_FILES). */
+  scrubFiles: readonly string[];
   sandboxLimits: SandboxLimits;
   caBundlePath: string | undefined;
   statusIntervalMs: number;

@@ -49,7 +49,8 @@ export function createTaskDeps(env: TaskboxEnv, probot: Probot, log: Logger, red
       log,
       image: env.TASKBOX_SANDBOX_IMAGE,
       outsideNetwork: env.TASKBOX_EGRESS_NETWORK,
-      allowPrivateAddresses: env.TASKBOX_EGRESS_ALLOW_PRIVATE,
+      allowedRanges: env.TASKBOX_EGRESS_ALLOWED_RANGES,
+      connectPorts: env.TASKBOX_EGRESS_CONNECT_PORTS,
       labels: { [QUEUE_LABEL]: env.TASKBOX_QUEUE_PREFIX },
     }),
     environmentCache: createEnvironmentCache({
@@ -63,6 +64,7 @@ export function createTaskDeps(env: TaskboxEnv, probot: Probot, log: Logger, red
     settings: {
       workDir: env.TASKBOX_WORK_DIR,
       allowedImages: parseAllowedImages(env.TASKBOX_ALLOWED_IMAGES, env.TASKBOX_SANDBOX_IMAGE),
+      scrubFiles: env.TASKBOX_SCRUB_FILES,
       sandboxLimits: {
         memoryBytes: env.TASKBOX_SANDBOX_MEMORY,
         nanoCpus: Math.round(env.TASKBOX_SANDBOX_CPUS * 1e9),

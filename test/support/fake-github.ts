@@ -62,7 +62,8 @@ export interface FakeGitHub {
     owner: string,
     name: string,
     files: Record<string, string | Buffer>,
-    options?: { defaultBranch?: string },
+    /** symlinks: path → link target, committed as symbolic links. */
+    options?: { defaultBranch?: string; symlinks?: Record<string, string> },
   ): Promise<string>;
   readFile(owner: string, name: string, ref: string, path: string): Promise<Buffer | undefined>;
   commitOf(owner: string, name: string, ref: string): Promise<string | undefined>;
@@ -176,11 +177,15 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
       await git(owner, name, ["config", "http.receivepack", "true"]);
       await git(owner, name, ["config", "uploadpack.allowReachableSHA1InWant", "true"]); // GitHub serves fetches by sha
       const index = { GIT_INDEX_FILE: join(repoDir(owner, name), "fixture-index") };
-      for (const [path, content] of Object.entries(files)) {
+      const entries = [
+        ...Object.entries(files).map(([path, content]) => ({ path, content, mode: "100644" })),
+        ...Object.entries(repoOptions.symlinks ?? {}).map(([path, content]) => ({ path, content, mode: "120000" })),
+      ];
+      for (const { path, content, mode } of entries) {
         const blob = (await git(owner, name, ["hash-object", "-w", "--stdin"], { input: Buffer.from(content) }))
           .toString()
           .trim();
-        await git(owner, name, ["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`], { env: index });
+        await git(owner, name, ["update-index", "--add", "--cacheinfo", `${mode},${blob},${path}`], { env: index });
       }
       const tree = (await git(owner, name, ["write-tree"], { env: index })).toString().trim();
       const sha = (await git(owner, name, ["commit-tree", tree, "-m", "Initial commit"], { env: FIXTURE_AUTHOR }))

@@ -93,7 +93,7 @@ describe("internet.agent: limited", () => {
       log,
       image,
       outsideNetwork: internet.networkName,
-      allowPrivateAddresses: true,
+      allowedRanges: [internet.subnet],
     });
     const policy = compileEgressPolicy({ allow: ["allowed.test"], methods: DEFAULT_METHODS });
     const proxy = await proxies.start({ taskId, policy, onDenied: (decision) => denied.push(decision) });
@@ -161,7 +161,7 @@ describe("internet.agent: limited", () => {
     expect(await labelled(taskId)).toStrictEqual([]);
   });
 
-  it("by default denies allowed names that resolve to private addresses", async () => {
+  it("by default denies allowed names that resolve to private addresses, naming the range", async () => {
     const taskId = newTaskId();
     const denied: EgressDecision[] = [];
     const proxies = createDockerEgressProxyFactory({ docker, log, image, outsideNetwork: internet.networkName });
@@ -174,9 +174,11 @@ describe("internet.agent: limited", () => {
     const sandbox = await createSandbox(taskId, true);
     await sandbox.setNetwork({ mode: "limited", networkName: proxy.networkName, proxyUrl: proxy.proxyUrl });
     const answer = await run(sandbox, `${CURL} -w ' %{http_code}' http://allowed.test/`);
-    expect(answer.text).toMatch(/a private address\n 403$/);
+    expect(answer.text).toMatch(/a reserved address \(private\)\n 403$/);
     await proxy.stop();
-    expect(denied).toMatchObject([{ reason: "address", host: "allowed.test", address: internet.allowed.ip }]);
+    expect(denied).toMatchObject([
+      { reason: "address", host: "allowed.test", address: internet.allowed.ip, range: "private" },
+    ]);
   });
 
   it("fails with a clear error and leaves nothing behind when the outside network does not exist", async () => {

@@ -59,7 +59,7 @@ async function runTask(
   harness = await startHarness({
     files: { "README.md": "# hello\n", ".github/taskbox.yml": config },
     script,
-    env: { TASKBOX_EGRESS_NETWORK: internet.networkName, TASKBOX_EGRESS_ALLOW_PRIVATE: "true" },
+    env: { TASKBOX_EGRESS_NETWORK: internet.networkName, TASKBOX_EGRESS_ALLOWED_RANGES: internet.subnet },
   });
   expect(await harness.comment({ body: "/taskbox check the network" }, deliveryId)).toBe(200);
   const comment = await harness.finalStatus();
