@@ -22,6 +22,26 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // The suites that matter for isolation again, with every sandbox under gVisor (runtime `runsc`, registered
+        // with dockerd with --network=host: docs/security.md).
+        extends: true,
+        test: {
+          name: "integration-runsc",
+          include: [
+            "test/integration/sandbox/**/*.test.ts",
+            "test/integration/network/**/*.test.ts",
+            "test/integration/attacks/**/*.test.ts",
+          ],
+          env: { TASKBOX_RUNTIME: "runsc" },
+          // After the other projects: its sandboxes reuse the task ids of the runc runs.
+          sequence: { groupOrder: 1 },
+          globalSetup: ["test/support/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

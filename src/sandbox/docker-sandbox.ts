@@ -235,7 +235,7 @@ class DockerSandbox implements Sandbox {
   async readFiles(
     paths: string[],
     onFile: (path: string, content: AsyncIterable<Buffer>) => Promise<void>,
-  ): Promise<void> {
+  ): Promise<{ unreadable: string[] }> {
     const archive = extract();
     const read = (async () => {
       for await (const entry of archive) {
@@ -243,15 +243,20 @@ class DockerSandbox implements Sandbox {
         else entry.resume();
       }
     })();
-    await streamExec(this.#container, {
+    const { stderr } = await streamExec(this.#container, {
       // One path per NUL-terminated line on stdin; a file that vanished meanwhile is skipped, not an error.
-      argv: ["/bin/tar", "-c", "--no-recursion", "--ignore-failed-read", "--null", "-T", "-", "-f", "-", "-C", "/"],
-      user: "root",
+      argv: ["/bin/tar", "-c", "-f", "-", "-C", "/", "--no-recursion", "--ignore-failed-read", "--null", "-T", "-"],
+      // Root in the sandbox has no capabilities, so it cannot read the user's private files: the user reads them.
+      user: "taskbox",
       input: Readable.from([Buffer.from(paths.map((path) => `${path.replace(/^\/+/, "")}\0`).join(""))]),
       // tar-stream's extractor is a streamx writable, which Node's types do not know; pipe takes it.
       output: archive as unknown as NodeJS.WritableStream,
     });
     await read;
+    const unreadable = [
+      ...stderr.matchAll(/^\/bin\/tar: (.+?): (?:Warning: )?Cannot (?:open|read): Permission denied$/gm),
+    ];
+    return { unreadable: unreadable.map((match) => `/${match[1]!}`) };
   }
 
   disconnectNetwork(): Promise<void> {

@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from "node:stream";
 import type Docker from "dockerode";
 import { exitCodeOf, ROOT_PATH } from "./exec-in-container.js";
 
-const STDERR_KEEP_BYTES = 4096;
+const STDERR_KEEP_BYTES = 64 * 1024;
 
 export interface StreamExecRequest {
   /** An absolute program path and its arguments: no shell, no PATH lookup. */
@@ -26,7 +26,7 @@ export class StreamExecError extends Error {
  * for copies: under gVisor (runsc) files it writes into a running container's root filesystem are invisible inside,
  * so one code path streams through an exec for every runtime. Throws StreamExecError unless the program exits 0.
  */
-export async function streamExec(container: Docker.Container, request: StreamExecRequest): Promise<void> {
+export async function streamExec(container: Docker.Container, request: StreamExecRequest): Promise<{ stderr: string }> {
   const exec = await container.exec({
     Cmd: request.argv,
     Env: [`PATH=${ROOT_PATH}`],
@@ -58,6 +58,7 @@ export async function streamExec(container: Docker.Container, request: StreamExe
   stderr.end();
   const exitCode = await exitCodeOf(exec);
   if (exitCode !== 0) throw new StreamExecError(request.argv, exitCode, errorText);
+  return { stderr: errorText };
 }
 
 /** Ending the hijacked socket's writable side (as pipe does at the input's end) closes the program's stdin. */

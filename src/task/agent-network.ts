@@ -34,13 +34,12 @@ export async function startAgentNetwork(scope: TaskScope): Promise<NetworkAccess
 /** Keeps one note in the task's status that lists what the proxy denied and why, so a maintainer knows what to allow. */
 function deniedRequestsNote(scope: TaskScope): (decision: EgressDecision) => void {
   const denied = new DeniedRequests();
-  let note: string | undefined;
+  let shown: string[] = [];
   return (decision) => {
     if (!denied.add(decision)) return;
-    const next = denied.note();
-    const others = (scope.status.notes ?? []).filter((existing) => existing !== note);
-    scope.status.notes = [...others, next];
-    note = next;
+    const others = (scope.status.notes ?? []).filter((existing) => !shown.includes(existing));
+    shown = denied.notes();
+    scope.status.notes = [...others, ...shown];
     scope.updater.update(scope.status);
   };
 }

@@ -1,7 +1,7 @@
 import { codeSpan } from "../config/format-issues.js";
 import type { EgressDecision } from "../sandbox/egress-proxy.js";
 
-/** Room for the lists in one status note (render-status cuts notes at 300 characters). */
+/** Room for the list in one status note (render-status cuts notes at 300 characters). */
 const NOTE_LIST_BUDGET = 170;
 /** Entries kept per reason for the note; the rest are only counted. */
 const SHOWN_PER_REASON = 6;
@@ -50,7 +50,7 @@ export class DeniedRequests {
   readonly #tracked = new Set<string>();
   readonly #shown = new Map<Reason, string[]>();
   readonly #counts = new Map<Reason, number>();
-  #note: string | undefined;
+  #notes: string[] | undefined;
 
   /** Records a denial; true when the note changed (a new entry), false for a repeat. */
   add(decision: EgressDecision): boolean {
@@ -62,7 +62,7 @@ export class DeniedRequests {
     this.#counts.set(reason, (this.#counts.get(reason) ?? 0) + 1);
     const shown = this.#shown.get(reason) ?? [];
     if (shown.length < SHOWN_PER_REASON) this.#shown.set(reason, [...shown, entry]);
-    this.#note = undefined;
+    this.#notes = undefined;
     return true;
   }
 
@@ -71,18 +71,15 @@ export class DeniedRequests {
     return this.#tracked.size;
   }
 
-  note(): string {
-    this.#note ??= this.#render();
-    return this.#note;
-  }
-
-  #render(): string {
-    const reasons = (Object.keys(HEADINGS) as Reason[]).filter((reason) => this.#shown.has(reason));
-    const budget = NOTE_LIST_BUDGET / reasons.length;
-    const parts = reasons.map(
-      (reason) => `${HEADINGS[reason]}: ${listWithin(this.#shown.get(reason)!, this.#counts.get(reason)!, budget)}`,
-    );
-    return `The egress proxy (\`internet.agent: limited\`) denied ${parts.join("; ")}.`;
+  /** One note per reason, in a fixed order; built again only after a new denial. */
+  notes(): string[] {
+    this.#notes ??= (Object.keys(HEADINGS) as Reason[])
+      .filter((reason) => this.#shown.has(reason))
+      .map((reason) => {
+        const list = listWithin(this.#shown.get(reason)!, this.#counts.get(reason)!, NOTE_LIST_BUDGET);
+        return `The egress proxy (\`internet.agent: limited\`) denied ${HEADINGS[reason]}: ${list}.`;
+      });
+    return this.#notes;
   }
 }
 

@@ -46,15 +46,20 @@ export async function checkNoSecretsLeft(
   if (needles.length === 0) return;
   if (options.scrubFiles.length > 0) await scrub(sandbox, options.scrubFiles);
   const holding: string[] = [];
-  await sandbox.readFiles(await sandbox.changedPaths(), async (path, content) => {
+  const { unreadable } = await sandbox.readFiles(await sandbox.changedPaths(), async (path, content) => {
     if (await containsAny(content, needles)) holding.push(path);
   });
+  if (unreadable.length > 0) {
+    // The agent runs as the sandbox user, who may own such a file and make it readable again.
+    throw new TaskFailure(
+      "setup",
+      `${options.what} left files that cannot be checked for secrets: ${listFiles(unreadable)}; make them readable by the sandbox user, or remove them.`,
+    );
+  }
   if (holding.length === 0) return;
-  const listed = holding.slice(0, MAX_LISTED_FILES).map((path) => `\`${path}\``);
-  const more = holding.length > MAX_LISTED_FILES ? ` and ${holding.length - MAX_LISTED_FILES} more` : "";
   throw new TaskFailure(
     "setup",
-    `${options.what} left the value of a secret in ${listed.join(", ")}${more}, where the agent's commands could read it. ` +
+    `${options.what} left the value of a secret in ${listFiles(holding)}, where the agent's commands could read it. ` +
       "Have tools read secrets from the environment at install time instead of writing them to files " +
       "(npm and pip expand `${NAME}` in `.npmrc` and `pip.conf` from the environment: write that text, not the value), " +
       "or ask the operator to list such files in TASKBOX_SCRUB_FILES, which Taskbox deletes before the scan.",
@@ -79,4 +84,10 @@ async function scrub(sandbox: Sandbox, paths: readonly string[]): Promise<void> 
 
 function shellQuote(text: string): string {
   return `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+function listFiles(paths: string[]): string {
+  const listed = paths.slice(0, MAX_LISTED_FILES).map((path) => `\`${path}\``);
+  const more = paths.length > MAX_LISTED_FILES ? ` and ${paths.length - MAX_LISTED_FILES} more` : "";
+  return `${listed.join(", ")}${more}`;
 }

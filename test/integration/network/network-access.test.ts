@@ -13,11 +13,12 @@ import {
 import { compileEgressPolicy, DEFAULT_METHODS } from "../../../src/sandbox/network-policy.js";
 import { MANAGED_LABEL, TASK_LABEL, type Sandbox } from "../../../src/sandbox/types.js";
 import { startTestInternet, type TestInternet } from "./test-internet.js";
+import { TEST_RUNTIME } from "../../support/test-runtime.js";
 
 const docker = new Docker();
 const log = pino({ level: "silent" });
 const image = inject("sandboxImage");
-const sandboxes = createDockerSandboxFactory({ docker, log });
+const sandboxes = createDockerSandboxFactory({ docker, log, hardening: { runtime: TEST_RUNTIME } });
 const limits = { memoryBytes: 512 * 1024 * 1024, nanoCpus: 1_000_000_000, pidsLimit: 256 };
 
 let internet: TestInternet;

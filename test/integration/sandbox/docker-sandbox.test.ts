@@ -8,9 +8,14 @@ import { pino } from "pino";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { createDockerSandboxFactory, InvalidTaskIdError } from "../../../src/sandbox/docker-sandbox.js";
 import { MANAGED_LABEL, TASK_LABEL, type CreateSandboxOptions, type Sandbox } from "../../../src/sandbox/types.js";
+import { TEST_RUNTIME } from "../../support/test-runtime.js";
 
 const docker = new Docker();
-const factory = createDockerSandboxFactory({ docker, log: pino({ level: "silent" }) });
+const factory = createDockerSandboxFactory({
+  docker,
+  log: pino({ level: "silent" }),
+  hardening: { runtime: TEST_RUNTIME },
+});
 const image = inject("sandboxImage");
 const limits = { memoryBytes: 512 * 1024 * 1024, nanoCpus: 1_000_000_000, pidsLimit: 256 };
 
