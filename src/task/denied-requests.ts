@@ -13,8 +13,7 @@ type Reason = NonNullable<EgressDecision["reason"]>;
 /** What each reason's list is called in the note, in the note's order. */
 const HEADINGS: Record<Reason, string> = {
   host: "hosts not in `internet.allow`",
-  address:
-    "allowed hosts that resolved to a reserved address (the operator can allow a range: TASKBOX_EGRESS_ALLOWED_RANGES)",
+  address: "hosts in `internet.allow` that resolved to reserved addresses (TASKBOX_EGRESS_ALLOWED_RANGES)",
   port: "CONNECT ports other than 443 (TASKBOX_EGRESS_CONNECT_PORTS)",
   sni: "tunnels whose TLS ClientHello did not name the host",
   method: "methods not in `internet.methods`",
