@@ -1,13 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { Readable } from "node:stream";
-import { extract } from "tar-stream";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
-import { pack } from "tar-fs";
+import { changedPaths, copyIntoWorkspace, readFiles } from "./container-files.js";
 import { execInContainer } from "./exec-in-container.js";
-import { streamExec } from "./stream-exec.js";
 import type { DiskWatch } from "./disk-cap.js";
 import { removeContainer, removeSandboxResources } from "./remove-sandbox-resources.js";
 import { createHardenedContainer, type SandboxHardening } from "./sandbox-hardening.js";
@@ -24,11 +21,7 @@ import {
 } from "./types.js";
 
 const TASK_ID_PATTERN = /^[a-z0-9-]{1,64}$/;
-/** uid/gid of the `taskbox` user in the sandbox image. */
-const SANDBOX_UID = 1000;
 const WORKSPACE = "/workspace";
-/** Kind of a deleted path in Docker's container changes. */
-const DELETED = 2;
 const CA_BUNDLE_MOUNT = "/etc/taskbox/extra-ca.pem";
 const SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
 /** For Taskbox's own short maintenance commands inside the sandbox. */
@@ -216,47 +209,19 @@ class DockerSandbox implements Sandbox {
     return result;
   }
 
-  async copyIn(hostDir: string): Promise<void> {
-    const archive = pack(hostDir, { map: (header) => ({ ...header, uid: SANDBOX_UID, gid: SANDBOX_UID }) });
-    // As the sandbox user, not root: whatever setup left in /workspace (a symlink to /etc, say) gives it no more reach.
-    await streamExec(this.#container, {
-      argv: ["/bin/tar", "-x", "--no-same-owner", "-f", "-", "-C", WORKSPACE],
-      user: "taskbox",
-      // tar-fs streams are streamx streams, which Node's types do not know; they pipe like Node's own.
-      input: archive as unknown as Readable,
-    });
+  copyIn(hostDir: string): Promise<void> {
+    return copyIntoWorkspace(this.#container, hostDir);
   }
 
-  async changedPaths(): Promise<string[]> {
-    const changes = ((await this.#container.changes()) ?? []) as Array<{ Path: string; Kind: number }>;
-    return changes.filter((change) => change.Kind !== DELETED).map((change) => change.Path);
+  changedPaths(): Promise<string[]> {
+    return changedPaths(this.#container);
   }
 
-  async readFiles(
+  readFiles(
     paths: string[],
     onFile: (path: string, content: AsyncIterable<Buffer>) => Promise<void>,
   ): Promise<{ unreadable: string[] }> {
-    const archive = extract();
-    const read = (async () => {
-      for await (const entry of archive) {
-        if (entry.header.type === "file") await onFile(`/${entry.header.name}`, entry as AsyncIterable<Buffer>);
-        else entry.resume();
-      }
-    })();
-    const { stderr } = await streamExec(this.#container, {
-      // One path per NUL-terminated line on stdin; a file that vanished meanwhile is skipped, not an error.
-      argv: ["/bin/tar", "-c", "-f", "-", "-C", "/", "--no-recursion", "--ignore-failed-read", "--null", "-T", "-"],
-      // Root in the sandbox has no capabilities, so it cannot read the user's private files: the user reads them.
-      user: "taskbox",
-      input: Readable.from([Buffer.from(paths.map((path) => `${path.replace(/^\/+/, "")}\0`).join(""))]),
-      // tar-stream's extractor is a streamx writable, which Node's types do not know; pipe takes it.
-      output: archive as unknown as NodeJS.WritableStream,
-    });
-    await read;
-    const unreadable = [
-      ...stderr.matchAll(/^\/bin\/tar: (.+?): (?:Warning: )?Cannot (?:open|read): Permission denied$/gm),
-    ];
-    return { unreadable: unreadable.map((match) => `/${match[1]!}`) };
+    return readFiles(this.#container, paths, onFile);
   }
 
   disconnectNetwork(): Promise<void> {

@@ -1,9 +1,9 @@
-import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
+import { denialLogger } from "./denial-log.js";
 import { HTTPS_PORT } from "./egress-proxy-checks.mjs";
+import { bundleProxyProgram } from "./egress-proxy-program.js";
 import type { EgressEvent, EgressPolicy } from "./egress-proxy-server.mjs";
 import { ignoringStatus } from "./ignoring-status.js";
 import { removeSandboxResources } from "./remove-sandbox-resources.js";
@@ -163,26 +163,6 @@ async function startEgressProxy(
   }
 }
 
-/**
- * The proxy's program as one module for `node -e` (the container has no node_modules): ipaddr.js's CommonJS file
- * wrapped to give its exports, then the checks and the server with the import lines between them dropped.
- */
-async function bundleProxyProgram(): Promise<string> {
-  const read = (url: URL | string) => readFile(url, "utf8");
-  const [ipaddrSource, checks, server] = await Promise.all([
-    read(createRequire(import.meta.url).resolve("ipaddr.js")),
-    read(new URL("./egress-proxy-checks.mjs", import.meta.url)),
-    read(new URL("./egress-proxy-server.mjs", import.meta.url)),
-  ]);
-  const dropImports = (source: string) =>
-    source.replace(/^import [^;]*? from "(?:ipaddr\.js|\.\/egress-proxy-checks\.mjs)";\n/gm, "");
-  return [
-    `const ipaddr = (() => { const module = { exports: {} };\n${ipaddrSource}\nreturn module.exports; })();`,
-    dropImports(checks).replace(/^export /gm, ""),
-    dropImports(server),
-  ].join("\n");
-}
-
 /** Both results, once both settled: a failure of one must not leave the other still creating something unseen. */
 async function settledBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
   const [first, second] = await Promise.allSettled([a, b]);
@@ -284,23 +264,6 @@ function readEvents(
     stream.once("error", ended);
   });
   return { listening, drained };
-}
-
-/** Denials logged one by one before the log only counts them; an agent can make tens of thousands. */
-export const DENIALS_LOGGED_EACH = 50;
-/** Past that, one line per this many denials. */
-export const DENIALS_PER_SUMMARY = 1000;
-
-/** Logs the first denials of a proxy, then a line per DENIALS_PER_SUMMARY: the log's volume stays bounded. */
-export function denialLogger(log: Logger): (decision: EgressDecision) => void {
-  let denials = 0;
-  return (decision) => {
-    denials++;
-    if (denials <= DENIALS_LOGGED_EACH) log.warn({ decision }, "egress proxy denied a request");
-    else if ((denials - DENIALS_LOGGED_EACH) % DENIALS_PER_SUMMARY === 0) {
-      log.warn({ denials, last: decision }, "egress proxy keeps denying requests; logging only a count of them");
-    }
-  };
 }
 
 function forEachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

@@ -44,7 +44,7 @@ export async function streamExec(container: Docker.Container, request: StreamExe
   stderr.on("data", (chunk: Buffer) => {
     errorText = `${errorText}${chunk.toString("utf8")}`.slice(-STDERR_KEEP_BYTES);
   });
-  container.modem.demuxStream(stream, stdout, stderr);
+  (container.modem as Docker["modem"]).demuxStream(stream, stdout, stderr);
   const ended = new Promise<void>((resolve, reject) => {
     stream.once("end", resolve);
     stream.once("close", resolve);

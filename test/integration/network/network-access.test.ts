@@ -13,7 +13,7 @@ import {
 import { compileEgressPolicy, DEFAULT_METHODS } from "../../../src/sandbox/network-policy.js";
 import { MANAGED_LABEL, TASK_LABEL, type Sandbox } from "../../../src/sandbox/types.js";
 import { startTestInternet, type TestInternet } from "./test-internet.js";
-import { TEST_RUNTIME } from "../../support/test-runtime.js";
+import { LIST_INTERFACES, TEST_RUNTIME } from "../../support/test-runtime.js";
 
 const docker = new Docker();
 const log = pino({ level: "silent" });
@@ -205,7 +205,7 @@ describe("internet.agent: unrestricted", () => {
   it("switches a sandbox created without network to ordinary outbound access, and back to loopback only", async () => {
     const taskId = newTaskId();
     const sandbox = await createSandbox(taskId, false);
-    expect((await run(sandbox, "ls /sys/class/net")).text).toBe("lo\n");
+    expect((await run(sandbox, LIST_INTERFACES)).text).toBe("lo\n");
 
     await sandbox.setNetwork({ mode: "open" });
     expect(sandbox.networkName).toBe(`taskbox-${taskId}`);
@@ -215,7 +215,7 @@ describe("internet.agent: unrestricted", () => {
     expect((await run(sandbox, 'printf %s "${HTTP_PROXY-unset}"')).text).toBe("unset");
 
     await sandbox.setNetwork({ mode: "off" });
-    expect((await run(sandbox, "ls /sys/class/net")).text).toBe("lo\n");
+    expect((await run(sandbox, LIST_INTERFACES)).text).toBe("lo\n");
     const lookup = await run(sandbox, "getent hosts allowed.test");
     expect(lookup.exitCode).not.toBe(0);
     expect((await run(sandbox, `${CURL} http://${internet.allowed.ip}/`)).exitCode).not.toBe(0);

@@ -6,12 +6,8 @@ import type { RepoConfig } from "../../../src/config/schema.js";
 import { isHostAllowed, isMethodAllowed } from "../../../src/sandbox/egress-proxy-checks.mjs";
 import { compileEgressPolicy, parseAllowEntry } from "../../../src/sandbox/network-policy.js";
 import type { Logger } from "pino";
-import {
-  DENIALS_LOGGED_EACH,
-  DENIALS_PER_SUMMARY,
-  denialLogger,
-  type EgressDecision,
-} from "../../../src/sandbox/egress-proxy.js";
+import { DENIALS_LOGGED_EACH, DENIALS_PER_SUMMARY, denialLogger } from "../../../src/sandbox/denial-log.js";
+import type { EgressDecision } from "../../../src/sandbox/egress-proxy.js";
 import { DeniedRequests, MAX_TRACKED_DENIALS } from "../../../src/task/denied-requests.js";
 
 const DEFAULTS = { defaultModel: "gpt-5.1", defaultImage: "taskbox-sandbox:latest" };
