@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { parseRateLimit } from "./web/rate-limit.js";
+import { parseRateLimit } from "./config/rate-limit.js";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 

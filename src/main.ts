@@ -9,7 +9,7 @@ import { createRedisConnection } from "./queue/connection.js";
 import { createTaskQueue } from "./queue/task-queue.js";
 import { createTaskBoard } from "./queue/task-board.js";
 import { checkSandboxRuntime } from "./sandbox/sandbox-runtime.js";
-import { TaskboxOctokit } from "./taskbox-octokit.js";
+import { TaskboxOctokit } from "./github/taskbox-octokit.js";
 import { createTaskboxApp } from "./web/create-app.js";
 import { createRateLimiter } from "./web/rate-limit.js";
 import { startDeliveryRecovery } from "./web/recover-deliveries.js";

@@ -6,7 +6,7 @@ import type {
 } from "openai/resources/chat/completions";
 import type { Logger } from "pino";
 import { formatShellResult, parseShellArguments, SHELL_TOOL, SHELL_TOOL_NAME, type ShellRun } from "./shell-tool.js";
-import { addUsage, NO_USAGE, type TokenUsage } from "./token-usage.js";
+import { addUsage, NO_USAGE, type TokenUsage } from "../report/token-usage.js";
 
 export { SHELL_TOOL, type ShellRun };
 

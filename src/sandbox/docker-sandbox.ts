@@ -249,16 +249,16 @@ class DockerSandbox implements Sandbox {
     return image.Id;
   }
 
-  /** Every caller (the abort listener, the task's cleanup) waits for the same removal. */
+  /**
+   * One removal however often asked: a cancel or timeout starts it, and the task's cleanup must wait for that one to
+   * end (a second Docker remove would answer 409 at once, while the container still exists).
+   */
   remove(): Promise<void> {
-    this.#removal ??= this.#removeOnce().catch((error: unknown) => {
-      this.#removal = undefined;
-      throw error;
-    });
+    this.#removal ??= this.#remove();
     return this.#removal;
   }
 
-  async #removeOnce(): Promise<void> {
+  async #remove(): Promise<void> {
     this.#diskWatch?.stop();
     await removeContainer(this.#container);
     await this.#network.release();

@@ -1,8 +1,8 @@
 import type { EgressDecision } from "../sandbox/egress-proxy.js";
-import { compileEgressPolicy } from "../sandbox/network-policy.js";
+import { compileEgressPolicy } from "../config/network-policy.js";
 import type { NetworkAccess } from "../sandbox/types.js";
 import { DeniedRequests } from "./denied-requests.js";
-import type { TaskScope } from "./run-task.js";
+import type { TaskScope } from "./task-scope.js";
 
 /** Whether a sandbox whose setup or maintenance script wants the network gets it: `internet.setup: off` says no. */
 export function setupHasInternet(scope: TaskScope, wanted: boolean): boolean {

@@ -4,7 +4,7 @@ import { ModelApiError, runAgent } from "../agent/run-agent.js";
 import { collectDiff, DiffTooLargeError } from "../sandbox/collect-diff.js";
 import { execReclaimingProcesses } from "../sandbox/stop-stray-processes.js";
 import type { Sandbox } from "../sandbox/types.js";
-import type { TaskScope } from "./run-task.js";
+import type { TaskScope } from "./task-scope.js";
 import { TaskFailure } from "./task-failure.js";
 import { startAgentNetwork } from "./agent-network.js";
 import { buildTaskPromptFor } from "./follow-up-prompt.js";

@@ -1,81 +1,21 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type OpenAI from "openai";
-import type { Logger } from "pino";
-import type { ProbotOctokit } from "probot";
-import { resolveSecrets, type SecretsStore } from "../config/secrets.js";
-import type { AllowedImages } from "../config/allowed-images.js";
+import { resolveSecrets } from "../config/secrets.js";
 import { formatDuration } from "../config/duration.js";
-import type { BotAuthorLookup } from "./bot-author.js";
 import { checkoutRef } from "../git/checkout.js";
 import { repositoryRemoteUrl } from "../git/remote-url.js";
+import { createStatusCommentUpdater } from "../github/status-comment.js";
 import type { TaskJobData } from "../queue/task-job.js";
-import { createRedactor, type Redactor } from "../report/redact.js";
-import { createStatusUpdater, type StatusUpdater } from "../report/status-updater.js";
+import { createRedactor } from "../report/redact.js";
 import type { PhaseName, TaskStatus } from "../report/task-status.js";
-import type { EnvironmentCache } from "../sandbox/environment-cache.js";
-import type { SandboxFactory, SandboxLimits } from "../sandbox/types.js";
-import type { EgressProxyFactory } from "../sandbox/egress-proxy.js";
+import { describeSandboxFailure } from "../sandbox/sandbox-failure.js";
 import { beginEnvironment, prepareEnvironment } from "./prepare-environment.js";
 import { runAgentPhase } from "./agent-phase.js";
 import { publishPhase } from "./publish-phase.js";
 import { TaskFailure } from "./task-failure.js";
-import { describeSandboxFailure } from "../sandbox/sandbox-failure.js";
 import { cancellationOf } from "./task-cancelled.js";
-import { resolveCheckoutRef, type PullTarget } from "./resolve-follow-up.js";
-
-export interface InstallationAccess {
-  octokit: ProbotOctokit;
-  /** A new installation token for git over HTTPS (tokens expire after an hour, so long tasks mint again). */
-  mintToken(): Promise<string>;
-}
-
-export interface TaskSettings {
-  workDir: string;
-  /** What `environment.image` may name (TASKBOX_ALLOWED_IMAGES). */
-  allowedImages: AllowedImages;
-  /** Deleted from the sandbox after setup, before the secret scan (TASKBOX_SCRUB_FILES). */
-  scrubFiles: readonly string[];
-  sandboxLimits: SandboxLimits;
-  caBundlePath: string | undefined;
-  statusIntervalMs: number;
-  gheHost: string | undefined;
-  gheProtocol: string | undefined;
-}
-
-export interface TaskDeps {
-  installation(installationId: number): Promise<InstallationAccess>;
-  botAuthor: BotAuthorLookup;
-  sandboxes: SandboxFactory;
-  /** The egress proxies of `internet.agent: limited`. */
-  egressProxies: EgressProxyFactory;
-  environmentCache: EnvironmentCache;
-  model: OpenAI;
-  loadSecrets(): Promise<SecretsStore>;
-  settings: TaskSettings;
-  log: Logger;
-}
-
-/** What the phases share while one task runs. */
-export interface TaskScope {
-  job: TaskJobData;
-  deps: TaskDeps;
-  octokit: ProbotOctokit;
-  /** The token minted at the start of the task, for the checkout. */
-  token: string;
-  /** Mints a token now (e.g. for the push at the end of a long task); every minted token is redacted. */
-  freshToken(): Promise<string>;
-  status: TaskStatus;
-  updater: StatusUpdater;
-  redactor: Redactor;
-  signal: AbortSignal;
-  checkoutDir: string;
-  /** Set by the checkout phase when the task adds a commit to an existing pull request. */
-  followUp?: PullTarget;
-  log: Logger;
-  /** Registers cleanup that runs when the task ends, however it ends (last registered runs first). */
-  defer(cleanup: () => Promise<void>): void;
-}
+import { resolveCheckoutRef } from "./resolve-follow-up.js";
+import type { TaskDeps, TaskEndHook, TaskScope } from "./task-scope.js";
 
 async function timed<T>(status: TaskStatus, phase: PhaseName, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
@@ -98,12 +38,6 @@ function failureOf(error: unknown, phase: PhaseName, deadline: AbortSignal, time
   return new TaskFailure(phase, message, typeof stderrTail === "string" ? stderrTail : undefined);
 }
 
-/** Runs once the task has ended, before its status comment is finalised; its errors are logged, never thrown. */
-export type TaskEndHook = (
-  status: TaskStatus,
-  end: { octokit: ProbotOctokit; redact(text: string): string },
-) => Promise<void>;
-
 /**
  * Runs one task from checkout to pull request. Every path ends with the status comment in a final state and
  * the sandbox and checkout removed; the returned status is what the comment shows.
@@ -123,19 +57,11 @@ export async function runTask(
     return minted;
   };
   const status: TaskStatus = { taskId: job.taskId, state: "preparing", requestedBy: job.requestedBy, timings: {} };
-  const updater = createStatusUpdater({
-    publish: async (body) => {
-      await octokit.rest.issues.updateComment({
-        owner: job.owner,
-        repo: job.repo,
-        comment_id: job.statusCommentId,
-        body,
-      });
-    },
-    redact: (text) => redactor.redact(text),
-    minIntervalMs: deps.settings.statusIntervalMs,
-    log,
-  });
+  const updater = createStatusCommentUpdater(
+    octokit,
+    { owner: job.owner, repo: job.repo, commentId: job.statusCommentId },
+    { redact: (text) => redactor.redact(text), minIntervalMs: deps.settings.statusIntervalMs, log },
+  );
   updater.update(status);
 
   const timeoutMs = job.config.limits.taskTimeoutMs;

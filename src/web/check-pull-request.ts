@@ -1,4 +1,5 @@
-import type { ProbotOctokit } from "probot";
+import type { GitHubClient } from "../github/client.js";
+import { getPullRequest } from "../github/pull-requests.js";
 import { renderClosedPull, renderForkRefusal } from "./render-lifecycle.js";
 
 /**
@@ -6,12 +7,11 @@ import { renderClosedPull, renderForkRefusal } from "./render-lifecycle.js";
  * refused: the bot cannot push to a fork, and a fork's code must not run with this repository's secrets.
  */
 export async function pullRequestRefusal(
-  octokit: ProbotOctokit,
+  octokit: GitHubClient,
   pull: { owner: string; repo: string; number: number },
   login: string,
 ): Promise<string | undefined> {
-  const { data } = await octokit.rest.pulls.get({ owner: pull.owner, repo: pull.repo, pull_number: pull.number });
-  return refusalFor(data, `${pull.owner}/${pull.repo}`, login);
+  return refusalFor(await getPullRequest(octokit, pull), `${pull.owner}/${pull.repo}`, login);
 }
 
 export function refusalFor(

@@ -4,7 +4,7 @@ import { parseRepoConfig } from "../../../src/config/load-repo-config.js";
 import { INTERNET_PRESETS } from "../../../src/config/internet-presets.js";
 import type { RepoConfig } from "../../../src/config/schema.js";
 import { isHostAllowed, isMethodAllowed } from "../../../src/sandbox/egress-proxy-checks.mjs";
-import { compileEgressPolicy, parseAllowEntry } from "../../../src/sandbox/network-policy.js";
+import { compileEgressPolicy, parseAllowEntry } from "../../../src/config/network-policy.js";
 import type { Logger } from "pino";
 import { DENIALS_LOGGED_EACH, DENIALS_PER_SUMMARY, denialLogger } from "../../../src/sandbox/denial-log.js";
 import type { EgressDecision } from "../../../src/sandbox/egress-proxy.js";
