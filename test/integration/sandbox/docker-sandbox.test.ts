@@ -194,7 +194,8 @@ describe("docker sandbox network", () => {
     expect(lookup.exitCode).not.toBe(0);
     expect(lookup.durationMs).toBeLessThan(3000); // fails at once instead of waiting for a dead resolver
     expect((await run(sandbox, LIST_INTERFACES)).text).toBe("lo\n");
-    expect((await run(sandbox, "tail -n +2 /proc/net/route | wc -l")).text).toBe("0\n");
+    // gVisor's /proc/net/route keeps the routes it saw at start; the interface is gone and the fetch above failed.
+    if (TEST_RUNTIME !== "runsc") expect((await run(sandbox, "tail -n +2 /proc/net/route | wc -l")).text).toBe("0\n");
     expect(await docker.listNetworks({ filters: { label: [`${TASK_LABEL}=${taskId}`] } })).toEqual([]);
 
     await sandbox.disconnectNetwork();
