@@ -33,7 +33,13 @@ const scenarios = new Map<string, ScriptedReply[]>([
   ["borrowed", [{ shell: "cat ~/from-planter" }, { content: "Borrowed." }]],
   ["linked", [{ shell: "echo should-not-run" }, { content: "Linked." }]],
   ["leaky", [{ shell: "cat ~/.npmrc" }, { content: "Leaked." }]],
-  ["scrubbed", [{ shell: "ls ~/.config/taskbox-scrubbed 2>&1 || true" }, { content: "Scrubbed." }]],
+  [
+    "scrubbed",
+    [
+      { shell: "test -e ~/.config/taskbox-scrubbed && echo still-there || echo scrubbed-file-gone" },
+      { content: "Scrubbed." },
+    ],
+  ],
   [
     "pr-body",
     [{ shell: "echo change > CHANGED.md" }, { content: `Done. The key:\n${PEM}\nand the password ${PASSWORD}.` }],
@@ -155,7 +161,7 @@ describe("attacks on the sandbox", () => {
   it("3: files the operator lists in TASKBOX_SCRUB_FILES are deleted before the scan, and the task goes on", async () => {
     const body = await run("scrubbed", "scrubbed", 6);
     expect(body).toContain("Answered");
-    expect(toolResultsOf(harness.model.requests, "scrubbed")[0]).toContain("No such file or directory");
+    expect(toolResultsOf(harness.model.requests, "scrubbed")[0]).toContain("scrubbed-file-gone");
   });
 
   it("3: a PEM block and a value with `!@` never reach the pull request body", async () => {
