@@ -8,12 +8,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: {
-        projectService: {
-          allowDefaultProject: ["*.js", "*.cjs", "src/sandbox/*.mjs", "src/cli/*.mjs", "scripts/*.mjs"],
-        },
-        tsconfigRootDir: import.meta.dirname,
-      },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
@@ -28,7 +23,7 @@ export default tseslint.config(
     // Plain JavaScript runs as it is (the egress proxy runs inside a container with no TypeScript).
     files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: globals.node },
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
   {
     // Fakes and fixtures handle JSON the tests shape themselves, and fakes implement async interfaces synchronously.

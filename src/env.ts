@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { parseDuration } from "./config/duration.js";
 import { AGENT_RUNNERS, type ConfigDefaults } from "./config/schema.js";
@@ -92,6 +93,21 @@ const envSchema = z.object({
   TASKBOX_RUNNERS: nameList(z.enum(AGENT_RUNNERS)).default([...AGENT_RUNNERS]),
   TASKBOX_MODELS: nameList(z.string().regex(/^\S+$/)).optional(),
   TASKBOX_SANDBOX_IMAGE: z.string().min(1).default("taskbox-sandbox:latest"),
+  /** Besides TASKBOX_SANDBOX_IMAGE: references and `name:*` patterns, separated by commas or spaces. */
+  TASKBOX_ALLOWED_IMAGES: z.string().optional(),
+  /** Files setup may leave secrets in, deleted before the secret scan: absolute, or `~/` for the sandbox user's home. */
+  TASKBOX_SCRUB_FILES: z
+    .string()
+    .optional()
+    .transform((text) =>
+      (text ?? "")
+        .split(/[\s,]+/)
+        .filter((path) => path.length > 0)
+        .map((path) => path.replace(/^~\//, "/home/taskbox/")),
+    )
+    .refine((paths) => paths.every((path) => path.startsWith("/") && !path.split("/").includes("..")), {
+      message: "expected absolute paths (or ~/path), without ..",
+    }),
   TASKBOX_SANDBOX_MEMORY: memorySize.default(4 * 1024 ** 3),
   TASKBOX_SANDBOX_CPUS: z.coerce.number().positive().default(2),
   TASKBOX_SANDBOX_PIDS: positiveInt(512),
@@ -120,10 +136,26 @@ const envSchema = z.object({
     .string()
     .regex(/^[\w.-]+$/, "expected the name of an existing Docker network")
     .optional(),
-  TASKBOX_EGRESS_ALLOW_PRIVATE: z
-    .enum(["true", "false"])
-    .default("false")
-    .transform((value) => value === "true"),
+  /** CIDR ranges allowed names may resolve to besides public addresses; loopback and link-local stay denied. */
+  TASKBOX_EGRESS_ALLOWED_RANGES: z
+    .string()
+    .optional()
+    .transform((text) => (text ?? "").split(/[\s,]+/).filter((range) => range.length > 0))
+    .refine((ranges) => ranges.every((range) => ipaddr.isValidCIDR(range)), {
+      message: "expected CIDR ranges such as 10.20.0.0/16, separated by commas",
+    }),
+  TASKBOX_EGRESS_CONNECT_PORTS: z
+    .string()
+    .optional()
+    .transform((text) =>
+      (text ?? "")
+        .split(/[\s,]+/)
+        .filter((port) => port.length > 0)
+        .map(Number),
+    )
+    .refine((ports) => ports.every((port) => Number.isInteger(port) && port > 0 && port < 65536), {
+      message: "expected port numbers separated by commas, such as 8443",
+    }),
   // Operations: shutdown and health (docs/operations.md).
   TASKBOX_SHUTDOWN_TIMEOUT: duration("30m"),
   TASKBOX_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3001),

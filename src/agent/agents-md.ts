@@ -1,5 +1,5 @@
-import { lstat, readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { CheckoutFileError, readCheckoutFile } from "../git/read-checkout-file.js";
+import { dirname } from "node:path";
 import { runGit } from "../git/run-git.js";
 import { sanitizeUserText } from "./sanitize.js";
 
@@ -32,14 +32,17 @@ export async function collectAgentsMd(dir: string, budgetBytes = AGENTS_MD_BUDGE
   let left = budgetBytes;
   const files: AgentsMdFile[] = [];
   for (const path of paths) {
-    const stats = await lstat(join(dir, path)).catch(() => undefined);
-    if (!stats?.isFile()) continue;
+    // Symbolic links (to host files, to /dev/zero) and other odd files are skipped, not read.
+    const raw = await readCheckoutFile(dir, path).catch((error: unknown) => {
+      if (error instanceof CheckoutFileError) return undefined;
+      throw error;
+    });
+    if (raw === undefined) continue;
     const scope = dirname(path) === "." ? "" : dirname(path);
     if (left <= 0) {
       files.push({ path, scope, content: "", truncated: true });
       continue;
     }
-    const raw = await readFile(join(dir, path));
     const text = sanitizeUserText(raw.subarray(0, left).toString("utf8"));
     const truncated = raw.length > left;
     left -= Math.min(raw.length, left);

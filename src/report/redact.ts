@@ -25,7 +25,9 @@ export function createRedactor(values: Iterable<string | undefined>): Redactor {
   const add = (value: string | undefined) => {
     if (value === undefined || value.length < MIN_SECRET_LENGTH || secrets.has(value)) return;
     secrets.add(value);
-    for (const pattern of [value, ...base64Forms(value)]) {
+    // Each line of a multi-line value (a PEM block) too: quoting or indenting puts text between its lines.
+    const lines = value.split(/\r?\n/).filter((line) => line.trim().length >= MIN_SECRET_LENGTH);
+    for (const pattern of [value, ...base64Forms(value), ...(lines.length > 1 ? lines : [])]) {
       if (pattern.length >= MIN_SECRET_LENGTH) needles.add(pattern);
     }
   };
@@ -48,7 +50,7 @@ export function createRedactor(values: Iterable<string | undefined>): Redactor {
  * each of the three byte alignments the characters that depend on the value's bytes alone (the first and last characters
  * also carry bits of whatever surrounds the value, so they differ from one occurrence to the next).
  */
-function base64Forms(value: string): string[] {
+export function base64Forms(value: string): string[] {
   const bytes = Buffer.from(value, "utf8");
   const forms = [bytes.toString("base64")];
   for (let shift = 0; shift < 3; shift++) {

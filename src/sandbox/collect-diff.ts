@@ -37,7 +37,8 @@ status() { printf '\\n%s %s\\n' "$TASKBOX_DIFF_MARKER" "$1"; }
 if ! git add -A >/dev/null 2>"$err"; then status failed; cat "$err"; exit 1; fi
 if ! git diff --cached --binary --no-color --no-ext-diff --no-textconv --no-relative --src-prefix=a/ --dst-prefix=b/ \\
     "$TASKBOX_BASE_SHA" -- >"$patch" 2>"$err"; then status failed; cat "$err"; exit 1; fi
-size=$(stat -c %s "$patch")
+# wc, not stat: gVisor fails statx on some files.
+size=$(wc -c < "$patch")
 status "ok $size"
 if [ "$size" -le "$TASKBOX_MAX_BYTES" ]; then cat "$patch"; fi
 `;

@@ -3,11 +3,10 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
-import { pack } from "tar-fs";
+import { changedPaths, copyIntoWorkspace, readFiles } from "./container-files.js";
 import { execInContainer } from "./exec-in-container.js";
 import type { DiskWatch } from "./disk-cap.js";
-import { ignoringStatus } from "./ignoring-status.js";
-import { removeSandboxResources } from "./remove-sandbox-resources.js";
+import { removeContainer, removeSandboxResources } from "./remove-sandbox-resources.js";
 import { createHardenedContainer, type SandboxHardening } from "./sandbox-hardening.js";
 import { SandboxNetwork } from "./sandbox-network.js";
 import {
@@ -22,8 +21,6 @@ import {
 } from "./types.js";
 
 const TASK_ID_PATTERN = /^[a-z0-9-]{1,64}$/;
-/** uid/gid of the `taskbox` user in the sandbox image. */
-const SANDBOX_UID = 1000;
 const WORKSPACE = "/workspace";
 const CA_BUNDLE_MOUNT = "/etc/taskbox/extra-ca.pem";
 const SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt";
@@ -152,11 +149,11 @@ async function createDockerSandbox(
     });
     // Before start, so the container never has an interface besides loopback.
     if (!network) await docker.getNetwork("bridge").disconnect({ Container: container.id });
-    // A container accepts files before it runs, so the copy overlaps the start.
-    const copied = options.workspace?.().then((dir) => sandbox!.copyIn(dir));
-    const [started, copy] = await Promise.allSettled([container.start(), copied]);
-    if (started.status === "rejected") throw started.reason;
-    if (copy.status === "rejected") throw copy.reason;
+    // The checkout may still be in the making while the container starts; the copy runs through an exec, once it runs.
+    const workspace = options.workspace?.();
+    workspace?.catch(() => undefined);
+    await container.start();
+    if (workspace) await sandbox.copyIn(await workspace);
     if (caBundle) await installCaBundle(sandbox, caBundle);
   } catch (error) {
     const cleanup = sandbox ? sandbox.remove() : network?.remove();
@@ -212,10 +209,19 @@ class DockerSandbox implements Sandbox {
     return result;
   }
 
-  async copyIn(hostDir: string): Promise<void> {
-    const archive = pack(hostDir, { map: (header) => ({ ...header, uid: SANDBOX_UID, gid: SANDBOX_UID }) });
-    // tar-fs streams are streamx streams, which @types/dockerode does not know; dockerode only pipes them.
-    await this.#container.putArchive(archive as unknown as NodeJS.ReadableStream, { path: WORKSPACE });
+  copyIn(hostDir: string): Promise<void> {
+    return copyIntoWorkspace(this.#container, hostDir);
+  }
+
+  changedPaths(): Promise<string[]> {
+    return changedPaths(this.#container);
+  }
+
+  readFiles(
+    paths: string[],
+    onFile: (path: string, content: AsyncIterable<Buffer>) => Promise<void>,
+  ): Promise<{ unreadable: string[] }> {
+    return readFiles(this.#container, paths, onFile);
   }
 
   disconnectNetwork(): Promise<void> {
@@ -254,8 +260,7 @@ class DockerSandbox implements Sandbox {
 
   async #remove(): Promise<void> {
     this.#diskWatch?.stop();
-    // 409: another call is already removing it.
-    await ignoringStatus(this.#container.remove({ force: true, v: true }), [404, 409]);
+    await removeContainer(this.#container);
     await this.#network.release();
     this.#log.info("sandbox removed");
   }

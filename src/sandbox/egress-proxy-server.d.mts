@@ -4,16 +4,19 @@ import type { EgressPolicy } from "../config/network-policy.js";
 
 export type { EgressPolicy };
 
+/**
+ * Why a request was denied: a host outside the allowlist, a method outside it, a CONNECT port other than 443 and the
+ * operator's, a tunnel without a ClientHello naming the CONNECT host (`serverName` when it named another, `problem`
+ * otherwise), an allowed name that resolved to a reserved address (`address`, `range`), or ambiguous framing (`problem`).
+ */
+export type DenialReason = "host" | "method" | "port" | "sni" | "address" | "framing";
+
 /** One decision of the proxy, as it writes it to stdout (one JSON object per line). */
 export type EgressEvent =
   | { event: "listening"; port: number }
   | {
       event: "allowed" | "denied" | "failed";
-      /**
-       * Why a request was denied: a host outside the allowlist, a method outside it, a TLS server name other than the
-       * CONNECT host, or an allowed name that resolves to a private address.
-       */
-      reason?: "host" | "method" | "sni" | "address";
+      reason?: DenialReason;
       method: string;
       host: string;
       port: number;
@@ -22,18 +25,19 @@ export type EgressEvent =
       status?: number;
       serverName?: string;
       address?: string;
+      /** ipaddr.js's name of a reserved address's range, such as "private" or "loopback". */
+      range?: string;
+      problem?: string;
       error?: string;
     };
 
-export function normalizeHost(host: string): string;
-export function isHostAllowed(policy: EgressPolicy, host: string): boolean;
-export function isMethodAllowed(policy: EgressPolicy, method: string): boolean;
-export function pathForLog(target: string): string;
-export function readServerName(data: Buffer): string | null | undefined;
-export function parseAuthority(authority: string): { host: string; port: number } | undefined;
-export function isPrivateAddress(address: string): boolean;
 export function createEgressProxyServer(options: {
   policy: EgressPolicy;
   log: (event: EgressEvent) => void;
-  allowPrivateAddresses?: boolean;
+  /** CIDR ranges besides public unicast that allowed names may resolve to; never loopback, link-local or metadata. */
+  allowedRanges?: string[];
+  /** Ports CONNECT may reach; [443] by default. */
+  connectPorts?: number[];
+  lookup?: (host: string, callback: (error: NodeJS.ErrnoException | null, address: string) => void) => void;
+  dial?: (address: string, port: number) => { host: string; port: number };
 }): Server;

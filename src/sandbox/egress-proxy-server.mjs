@@ -1,14 +1,24 @@
 // The egress proxy of `internet.agent: limited`. Taskbox runs this file with `node --input-type=module -e` in a
-// container attached to the sandbox's internal network and to the outside network, so it must stay one
-// self-contained ES module with no imports but Node's own, and run on the sandbox image's Node (18).
-// Its types are in egress-proxy-server.d.mts.
+// container attached to the sandbox's internal network and to the outside network, bundled with
+// egress-proxy-checks.mjs and ipaddr.js (egress-proxy.ts), so it imports nothing but Node's own modules and the checks
+// (whose import line the bundle drops), and runs on the sandbox image's Node (18). Its types are in
+// egress-proxy-server.d.mts.
 import { createServer, request as httpRequest } from "node:http";
 import { lookup as dnsLookup } from "node:dns";
-import { BlockList, connect, isIP } from "node:net";
+import { connect, isIP } from "node:net";
+import {
+  framingProblem,
+  HTTPS_PORT,
+  isHostAllowed,
+  isMethodAllowed,
+  normalizeHost,
+  parseAllowedRanges,
+  parseAuthority,
+  pathForLog,
+  readClientHello,
+  reservedRangeOf,
+} from "./egress-proxy-checks.mjs";
 
-const LOG_PATH_LENGTH = 200;
-/** A TLS record carries at most 2^14 bytes of payload; a ClientHello beyond that is not worth waiting for. */
-const MAX_CLIENT_HELLO_BYTES = 5 + 16 * 1024;
 const CLIENT_HELLO_WAIT_MS = 10_000;
 // Hop-by-hop headers (RFC 9110 section 7.6.1) and the proxy's own credentials never travel upstream.
 const HOP_BY_HOP = new Set([
@@ -23,128 +33,44 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-/** Lower case, without a trailing dot or IPv6 brackets: the form allow entries are written in. */
-export function normalizeHost(host) {
-  return host
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, "$1")
-    .replace(/\.$/, "");
-}
-
-export function isHostAllowed(policy, host) {
-  const name = normalizeHost(host);
-  return policy.hosts.includes(name) || policy.domains.some((domain) => name.endsWith(`.${domain}`));
-}
-
-export function isMethodAllowed(policy, method) {
-  return policy.methods.includes(method.toUpperCase());
-}
-
-/** The path of a request target for the log: never its query string, which may carry tokens. */
-export function pathForLog(target) {
-  const path = target.replace(/[?#].*$/s, "");
-  return path.length > LOG_PATH_LENGTH ? `${path.slice(0, LOG_PATH_LENGTH)}…` : path;
-}
-
 /**
- * The server name (SNI) of a TLS ClientHello at the start of `data`: a string, null when the record is a
- * ClientHello without one, or undefined when `data` is not a complete TLS handshake record.
+ * An HTTP proxy that admits plain HTTP requests (absolute-form, unambiguously framed) to allowed hosts with allowed
+ * methods, and CONNECT tunnels to allowed hosts on port 443 (and `connectPorts`) whose TLS ClientHello names the
+ * CONNECT host. An allowed name must resolve to a public address or one in `allowedRanges` (CIDR strings).
+ * `log` receives one plain object per decision; nothing else leaves the server. `lookup` and `dial` (address and port
+ * to the socket's target) exist for tests.
  */
-export function readServerName(data) {
-  if (data.length < 5 || data[0] !== 0x16) return undefined;
-  const recordEnd = 5 + data.readUInt16BE(3);
-  if (data.length < recordEnd || data[5] !== 0x01) return undefined;
-  let at = 5 + 4 + 2 + 32; // handshake header, client version, random
-  const skip = (lengthBytes) => {
-    if (at + lengthBytes > recordEnd) return false;
-    at += lengthBytes + data.readUIntBE(at, lengthBytes);
-    return at <= recordEnd;
-  };
-  if (!skip(1) || !skip(2) || !skip(1)) return null; // session id, cipher suites, compression methods
-  if (at + 2 > recordEnd) return null;
-  const extensionsEnd = Math.min(recordEnd, at + 2 + data.readUInt16BE(at));
-  at += 2;
-  while (at + 4 <= extensionsEnd) {
-    const type = data.readUInt16BE(at);
-    const length = data.readUInt16BE(at + 2);
-    at += 4;
-    if (type === 0x0000 && at + 5 <= extensionsEnd) {
-      // server_name_list: list length (2), then entries of name type (1), length (2), name.
-      const nameLength = data.readUInt16BE(at + 3);
-      if (data[at + 2] === 0 && at + 5 + nameLength <= extensionsEnd) {
-        return data.subarray(at + 5, at + 5 + nameLength).toString("ascii");
-      }
-      return null;
-    }
-    at += length;
-  }
-  return null;
-}
-
-/** Splits `host:port` (IPv6 in brackets) as a CONNECT request names its target; undefined when malformed. */
-export function parseAuthority(authority) {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(authority);
-  const port = match ? Number(match[2]) : 0;
-  return match && port > 0 && port < 65536 ? { host: normalizeHost(match[1]), port } : undefined;
-}
-
-/**
- * Whether an address is one the proxy must not connect an allowed name to: loopback, private, link-local (cloud
- * metadata), shared, multicast and reserved ranges, where the Docker host's and the LAN's own services live.
- */
-export function isPrivateAddress(address) {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE_RANGES.check(mapped[1], "ipv4");
-  return PRIVATE_RANGES.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
-}
-
-const PRIVATE_RANGES = new BlockList();
-for (const [network, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.0.2.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["198.51.100.0", 24],
-  ["203.0.113.0", 24],
-  ["224.0.0.0", 3],
-]) {
-  PRIVATE_RANGES.addSubnet(network, prefix, "ipv4");
-}
-for (const [network, prefix] of [
-  ["::", 127],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-]) {
-  PRIVATE_RANGES.addSubnet(network, prefix, "ipv6");
-}
-
-/**
- * An HTTP proxy that admits plain HTTP requests (absolute-form) to allowed hosts with allowed methods, and
- * CONNECT tunnels to allowed hosts whose TLS server name, when the client sends one, is the CONNECT host.
- * Unless allowPrivateAddresses, an allowed name that resolves to a private address is denied too.
- * `log` receives one plain object per decision; nothing else leaves the server.
- */
-export function createEgressProxyServer({ policy, log, allowPrivateAddresses = false }) {
-  const proxy = { policy, log, allowPrivateAddresses };
+export function createEgressProxyServer({
+  policy,
+  log,
+  allowedRanges = [],
+  connectPorts = [HTTPS_PORT],
+  lookup = dnsLookup,
+  dial = (address, port) => ({ host: address, port }),
+}) {
+  const proxy = { policy, log, ranges: parseAllowedRanges(allowedRanges), connectPorts, lookup, dial };
   const server = createServer((request, response) => forwardHttp(proxy, request, response));
   server.on("connect", (request, socket, head) => tunnel(proxy, request, socket, head));
-  server.on("clientError", (_error, socket) => socket.destroy());
+  server.on("clientError", (error, socket) => {
+    // Bytes after a refusal that closed the connection, or a client that went away: nothing to decide.
+    if (error.code === "HPE_CLOSED_CONNECTION" || error.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    // Node's parser refuses what it cannot frame (Content-Length with Transfer-Encoding, bad chunks).
+    log({ event: "denied", reason: "framing", method: "?", host: "?", port: 0, problem: error.code ?? "parse error" });
+    refuseOnSocket(socket, 400, "the request's framing is ambiguous or malformed");
+  });
   return server;
 }
 
 /** The address to connect to for an allowed host: resolved once here, so the checked address is the one used. */
 function resolveUpstream(proxy, host, entry, onAddress, onRefused) {
   const check = (address) => {
-    if (!proxy.allowPrivateAddresses && isPrivateAddress(address)) {
-      proxy.log({ event: "denied", reason: "address", ...entry, address });
-      onRefused(403, `${host} resolves to ${address}, a private address`);
+    const range = reservedRangeOf(address, proxy.ranges);
+    if (range !== undefined) {
+      proxy.log({ event: "denied", reason: "address", ...entry, address, range });
+      onRefused(403, `${host} resolves to ${address}, a reserved address (${range})`);
     } else {
       onAddress(address);
     }
@@ -153,7 +79,7 @@ function resolveUpstream(proxy, host, entry, onAddress, onRefused) {
     check(host);
     return;
   }
-  dnsLookup(host, (error, address) => {
+  proxy.lookup(host, (error, address) => {
     if (!error) {
       check(address);
       return;
@@ -193,6 +119,14 @@ function forwardHttp(proxy, request, response) {
     refuseRequest(response, 405, `${method} is not in internet.methods`);
     return;
   }
+  const problem = framingProblem(method, request.headers);
+  if (problem !== undefined) {
+    proxy.log({ event: "denied", reason: "framing", ...entry, problem });
+    refuseRequest(response, 400, `ambiguous request framing: ${problem}`);
+    // Nothing after it on this connection is read: its body may hold a smuggled request.
+    response.once("finish", () => request.socket.destroy());
+    return;
+  }
   const headers = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
@@ -206,7 +140,7 @@ function forwardHttp(proxy, request, response) {
     entry,
     (address) => {
       const upstream = httpRequest(
-        { host: address, port, method, path: `${target.pathname}${target.search}`, headers },
+        { ...proxy.dial(address, port), method, path: `${target.pathname}${target.search}`, headers },
         (answer) => {
           proxy.log({ event: "allowed", ...entry, status: answer.statusCode });
           const answerHeaders = {};
@@ -234,23 +168,33 @@ function tunnel(proxy, request, socket, head) {
   socket.on("error", () => socket.destroy());
   const target = parseAuthority(request.url ?? "");
   if (!target) {
-    refuseTunnel(socket, 400, "CONNECT needs host:port");
+    refuseOnSocket(socket, 400, "CONNECT needs host:port");
     return;
   }
   const entry = { method: "CONNECT", host: target.host, port: target.port };
   if (!isHostAllowed(proxy.policy, target.host)) {
     proxy.log({ event: "denied", reason: "host", ...entry });
-    refuseTunnel(socket, 403, `${target.host} is not in internet.allow`);
+    refuseOnSocket(socket, 403, `${target.host} is not in internet.allow`);
     return;
   }
-  const refuse = (status, message) => refuseTunnel(socket, status, message);
+  // Any other port would carry plain HTTP, with methods the proxy never sees.
+  if (!proxy.connectPorts.includes(target.port)) {
+    proxy.log({ event: "denied", reason: "port", ...entry });
+    refuseOnSocket(
+      socket,
+      403,
+      `CONNECT to port ${target.port} is not allowed (only ${proxy.connectPorts.join(", ")})`,
+    );
+    return;
+  }
+  const refuse = (status, message) => refuseOnSocket(socket, status, message);
   resolveUpstream(
     proxy,
     target.host,
     entry,
     (address) => {
       let connected = false;
-      const upstream = connect({ host: address, port: target.port });
+      const upstream = connect(proxy.dial(address, target.port));
       upstream.on("error", (error) => {
         if (connected) {
           socket.destroy();
@@ -264,11 +208,11 @@ function tunnel(proxy, request, socket, head) {
         socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
         // Server-speaks-first protocols (SSH) need this direction at once; the client's first bytes are checked below.
         upstream.pipe(socket);
-        awaitClientHello(socket, head, (first) => {
+        awaitClientHello(socket, head, (first, hello) => {
           if (socket.destroyed || upstream.destroyed) return;
-          const serverName = readServerName(first);
-          if (typeof serverName === "string" && normalizeHost(serverName) !== target.host) {
-            proxy.log({ event: "denied", reason: "sni", ...entry, serverName: normalizeHost(serverName) });
+          const refusal = helloRefusal(hello, target);
+          if (refusal !== undefined) {
+            proxy.log({ event: "denied", reason: "sni", ...entry, ...refusal });
             upstream.destroy();
             socket.destroy();
             return;
@@ -285,7 +229,21 @@ function tunnel(proxy, request, socket, head) {
   );
 }
 
-/** Collects the client's first bytes until they hold a whole TLS record, are clearly not TLS, or time runs out. */
+/**
+ * Why a tunnel's first bytes do not pass: on 443 they must be a ClientHello whose server name is the CONNECT host;
+ * on a port the operator added, bytes that are not TLS pass (SSH speaks first from the server), a ClientHello is
+ * checked the same way.
+ */
+function helloRefusal(hello, target) {
+  if (hello.state === "not-tls" && target.port !== HTTPS_PORT) return undefined;
+  if (hello.state !== "complete")
+    return { problem: hello.state === "incomplete" ? "no ClientHello" : `${hello.state} ClientHello` };
+  if (hello.serverName === null) return { problem: "no server name (SNI)" };
+  const serverName = normalizeHost(hello.serverName);
+  return serverName === target.host ? undefined : { serverName };
+}
+
+/** Collects the client's first bytes until they hold a whole ClientHello, are clearly not one, or time runs out. */
 function awaitClientHello(socket, head, done) {
   let buffered = Buffer.from(head ?? []);
   let finished = false;
@@ -295,12 +253,9 @@ function awaitClientHello(socket, head, done) {
     clearTimeout(timer);
     socket.off("data", onData);
     socket.pause();
-    done(buffered);
+    done(buffered, readClientHello(buffered));
   };
-  const complete = () =>
-    buffered.length >= MAX_CLIENT_HELLO_BYTES ||
-    (buffered.length >= 1 && buffered[0] !== 0x16) ||
-    (buffered.length >= 5 && buffered.length >= 5 + buffered.readUInt16BE(3));
+  const complete = () => readClientHello(buffered).state !== "incomplete";
   const onData = (chunk) => {
     buffered = Buffer.concat([buffered, chunk]);
     if (complete()) finish();
@@ -318,7 +273,7 @@ function refuseRequest(response, status, message) {
   response.end(`Taskbox egress proxy: ${message}\n`);
 }
 
-function refuseTunnel(socket, status, message) {
+function refuseOnSocket(socket, status, message) {
   const body = `Taskbox egress proxy: ${message}\n`;
   const reason = { 400: "Bad Request", 403: "Forbidden", 502: "Bad Gateway" }[status];
   socket.end(
@@ -330,9 +285,10 @@ function refuseTunnel(socket, status, message) {
 if (process.env.TASKBOX_EGRESS_POLICY !== undefined) {
   const policy = JSON.parse(process.env.TASKBOX_EGRESS_POLICY);
   const port = Number(process.env.TASKBOX_EGRESS_PORT ?? 3128);
-  const allowPrivateAddresses = process.env.TASKBOX_EGRESS_ALLOW_PRIVATE === "true";
+  const allowedRanges = JSON.parse(process.env.TASKBOX_EGRESS_ALLOWED_RANGES ?? "[]");
+  const connectPorts = JSON.parse(process.env.TASKBOX_EGRESS_CONNECT_PORTS ?? "[443]");
   const log = (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`);
-  createEgressProxyServer({ policy, log, allowPrivateAddresses }).listen(port, "0.0.0.0", () =>
+  createEgressProxyServer({ policy, log, allowedRanges, connectPorts }).listen(port, "0.0.0.0", () =>
     log({ event: "listening", port }),
   );
 }

@@ -1,7 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import type { Logger } from "pino";
+import { denialLogger } from "./denial-log.js";
+import { HTTPS_PORT } from "./egress-proxy-checks.mjs";
+import { bundleProxyProgram } from "./egress-proxy-program.js";
 import type { EgressEvent, EgressPolicy } from "./egress-proxy-server.mjs";
 import { ignoringStatus } from "./ignoring-status.js";
 import { removeSandboxResources } from "./remove-sandbox-resources.js";
@@ -56,15 +58,17 @@ export function createDockerEgressProxyFactory(deps: {
   /** An image with Node.js 18 or later; the sandbox image has it. */
   image: string;
   outsideNetwork?: string;
-  /** Lets allowed names resolve to private addresses (registries on the LAN); see isPrivateAddress. */
-  allowPrivateAddresses?: boolean;
+  /** CIDR ranges allowed names may resolve to besides public ones (TASKBOX_EGRESS_ALLOWED_RANGES). */
+  allowedRanges?: string[];
+  /** CONNECT ports besides 443 (TASKBOX_EGRESS_CONNECT_PORTS). */
+  connectPorts?: number[];
   /** Extra labels of the proxy and its networks (Taskbox's own win), such as the deployment's for the orphan reaper. */
   labels?: Record<string, string>;
 }): EgressProxyFactory {
   let program: Promise<string> | undefined;
   return {
     start: (options) => {
-      program ??= readFile(new URL("./egress-proxy-server.mjs", import.meta.url), "utf8");
+      program ??= bundleProxyProgram();
       return startEgressProxy(deps, options, program);
     },
   };
@@ -76,7 +80,8 @@ async function startEgressProxy(
     log: Logger;
     image: string;
     outsideNetwork?: string;
-    allowPrivateAddresses?: boolean;
+    allowedRanges?: string[];
+    connectPorts?: number[];
     labels?: Record<string, string>;
   },
   options: StartEgressProxyOptions,
@@ -122,7 +127,8 @@ async function startEgressProxy(
       env: {
         TASKBOX_EGRESS_POLICY: JSON.stringify(options.policy),
         TASKBOX_EGRESS_PORT: String(PROXY_PORT),
-        TASKBOX_EGRESS_ALLOW_PRIVATE: String(deps.allowPrivateAddresses ?? false),
+        TASKBOX_EGRESS_ALLOWED_RANGES: JSON.stringify(deps.allowedRanges ?? []),
+        TASKBOX_EGRESS_CONNECT_PORTS: JSON.stringify([...new Set([HTTPS_PORT, ...(deps.connectPorts ?? [])])]),
       },
     });
     resources.container = container;
@@ -226,6 +232,7 @@ function readEvents(
     READY_TIMEOUT_MS,
   );
   void listening.finally(() => clearTimeout(timer)).catch(() => undefined);
+  const logDenial = denialLogger(log);
   forEachLine(stdout, (line) => {
     const event = parseEvent(line);
     if (!event) {
@@ -233,7 +240,7 @@ function readEvents(
     } else if (event.event === "listening") {
       resolveListening();
     } else if (event.event === "denied") {
-      log.warn({ decision: event }, "egress proxy denied a request");
+      logDenial(event);
       onDenied(event);
     } else if (event.event === "failed") {
       log.info({ decision: event }, "egress proxy could not reach an allowed host");

@@ -3,6 +3,14 @@ import type Docker from "dockerode";
 import { ExecOutput } from "./exec-output.js";
 import type { ExecRequest, ExecResult } from "./types.js";
 
+/**
+ * Root commands resolve tools only through directories that root owns in the sandbox image: the image's own PATH starts
+ * with runtime directories that belong to the sandbox user, where a setup script could plant a `cat` for root to run.
+ */
+export const ROOT_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
+const TIMEOUT = "/usr/bin/timeout";
+const BASH = "/bin/bash";
+
 /** How long coreutils `timeout` waits after SIGTERM before it sends SIGKILL. */
 const KILL_AFTER_SECONDS = 5;
 /** Extra wait on the host beyond timeout+kill-after before giving up on a stream that never ends. */
@@ -23,13 +31,16 @@ export async function execInContainer(
   baseEnv: Record<string, string>,
 ): Promise<ExecResult> {
   const started = performance.now();
-  const env = { ...baseEnv, ...request.env };
+  const user = request.user ?? "taskbox";
+  // Root gets no login shell either: /etc/profile.d and the package profile put the sandbox user's directories first.
+  const env = user === "root" ? { ...baseEnv, ...request.env, PATH: ROOT_PATH } : { ...baseEnv, ...request.env };
+  const shell = user === "root" ? [BASH, "--noprofile", "--norc", "-c"] : [BASH, "-lc"];
   // `timeout 0s` would mean no timeout at all.
   const seconds = Math.max(request.timeoutMs, 1) / 1000;
   const exec = await container.exec({
-    Cmd: ["timeout", `--kill-after=${KILL_AFTER_SECONDS}s`, `${seconds}s`, "bash", "-lc", request.command],
+    Cmd: [TIMEOUT, `--kill-after=${KILL_AFTER_SECONDS}s`, `${seconds}s`, ...shell, request.command],
     Env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
-    User: request.user ?? "taskbox",
+    User: user,
     WorkingDir: "/workspace",
     AttachStdout: true,
     AttachStderr: true,
@@ -73,7 +84,7 @@ function readUntilEnd(stream: Duplex, output: ExecOutput, guardMs: number): Prom
 }
 
 /** Docker records the exit code a moment after the stream ends at times; null if it never shows up. */
-async function exitCodeOf(exec: Docker.Exec): Promise<number | null> {
+export async function exitCodeOf(exec: Docker.Exec): Promise<number | null> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const info = await exec.inspect();
     if (!info.Running && info.ExitCode !== null) return info.ExitCode;

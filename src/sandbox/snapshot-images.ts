@@ -4,11 +4,11 @@ export interface ImageFacts {
   id: string;
   labels: Record<string, string>;
   size: number;
-}
-
-export interface ListedImage extends ImageFacts {
+  /** `name:tag` references that name it. */
   tags: string[];
 }
+
+export type ListedImage = ImageFacts;
 
 /** The few image operations the environment cache needs, so each of its steps can be tested with a fake engine. */
 export interface SnapshotImages {
@@ -27,7 +27,7 @@ export function dockerSnapshotImages(docker: Docker): SnapshotImages {
   return {
     async inspect(image) {
       const info = await ignoring404(docker.getImage(image).inspect());
-      return info && { id: info.Id, labels: info.Config?.Labels ?? {}, size: info.Size };
+      return info && { id: info.Id, labels: info.Config?.Labels ?? {}, size: info.Size, tags: info.RepoTags ?? [] };
     },
     async list(labels) {
       const images = await docker.listImages({ filters: { label: labels } });

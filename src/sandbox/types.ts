@@ -55,6 +55,17 @@ export interface Sandbox {
   exec(request: ExecRequest): Promise<ExecResult>;
   /** Puts hostDir's contents (including .git) into /workspace, owned by uid/gid 1000. */
   copyIn(hostDir: string): Promise<void>;
+  /** Absolute paths that were added or changed in the container's root filesystem since its image (no deletions). */
+  changedPaths(): Promise<string[]>;
+  /**
+   * Streams the regular files among `paths` out of the sandbox (read as the sandbox user, links not followed), one at
+   * a time: the next file comes once `onFile` has consumed the content and resolved. Returns the files the sandbox
+   * user could not read.
+   */
+  readFiles(
+    paths: string[],
+    onFile: (path: string, content: AsyncIterable<Buffer>) => Promise<void>,
+  ): Promise<{ unreadable: string[] }>;
   /** Afterwards only loopback: no DNS, no route. Removes the per-task network; idempotent. */
   disconnectNetwork(): Promise<void>;
   /** Switches the sandbox's network for the next phase; `off` is disconnectNetwork(). Idempotent. */

@@ -1,13 +1,10 @@
-import { codeSpan } from "../config/format-issues.js";
 import type { EgressDecision, EgressProxy } from "../sandbox/egress-proxy.js";
 import { compileEgressPolicy } from "../config/network-policy.js";
 import type { ModelGateway } from "../sandbox/model-gateway-factory.js";
 import { proxyEnvironment } from "../sandbox/sandbox-network.js";
 import type { Sandbox } from "../sandbox/types.js";
+import { DeniedRequests } from "./denied-requests.js";
 import type { TaskScope } from "./task-scope.js";
-
-/** Room for the list in one status note (render-status cuts notes at 300 characters). */
-const NOTE_LIST_BUDGET = 170;
 
 /** Whether a sandbox whose setup or maintenance script wants the network gets it: `internet.setup: off` says no. */
 export function setupHasInternet(scope: TaskScope, wanted: boolean): boolean {
@@ -56,47 +53,15 @@ async function startEgressProxy(scope: TaskScope): Promise<EgressProxy> {
   return starting;
 }
 
-/** Keeps one note in the task's status that lists what the proxy denied, so a maintainer knows what to allow. */
+/** Keeps one note in the task's status that lists what the proxy denied and why, so a maintainer knows what to allow. */
 function deniedRequestsNote(scope: TaskScope): (decision: EgressDecision) => void {
-  const hosts = new Set<string>();
-  const methods = new Set<string>();
-  let note: string | undefined;
+  const denied = new DeniedRequests();
+  let shown: string[] = [];
   return (decision) => {
-    const before = hosts.size + methods.size;
-    if (decision.reason === "method") methods.add(`${decision.method} ${decision.host}`);
-    else hosts.add(decision.reason === "sni" && decision.serverName ? decision.serverName : decision.host);
-    if (hosts.size + methods.size === before) return;
-    const next = renderDeniedNote([...hosts], [...methods]);
-    const others = (scope.status.notes ?? []).filter((existing) => existing !== note);
-    scope.status.notes = [...others, next];
-    note = next;
+    if (!denied.add(decision)) return;
+    const others = (scope.status.notes ?? []).filter((existing) => !shown.includes(existing));
+    shown = denied.notes();
+    scope.status.notes = [...others, ...shown];
     scope.updater.update(scope.status);
   };
-}
-
-export function renderDeniedNote(hosts: string[], methods: string[]): string {
-  const parts: string[] = [];
-  if (hosts.length > 0)
-    parts.push(
-      `hosts not in \`internet.allow\`: ${listWithin(hosts, NOTE_LIST_BUDGET / (methods.length > 0 ? 2 : 1))}`,
-    );
-  if (methods.length > 0)
-    parts.push(
-      `methods not in \`internet.methods\`: ${listWithin(methods, NOTE_LIST_BUDGET / (hosts.length > 0 ? 2 : 1))}`,
-    );
-  return `The egress proxy (\`internet.agent: limited\`) denied requests to ${parts.join("; ")}.`;
-}
-
-function listWithin(items: string[], budget: number): string {
-  const shown: string[] = [];
-  let used = 0;
-  for (const item of items) {
-    // Names come from the agent's requests: printable ASCII only, in a code span they cannot close.
-    const span = codeSpan(item.replace(/[^\x20-\x7e]/g, "?"));
-    if (shown.length > 0 && used + span.length + 2 > budget) break;
-    shown.push(span);
-    used += span.length + 2;
-  }
-  const rest = items.length - shown.length;
-  return rest > 0 ? `${shown.join(", ")} and ${rest} more` : shown.join(", ");
 }

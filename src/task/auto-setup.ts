@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readCheckoutFile } from "../git/read-checkout-file.js";
 
 /** What automatic setup found in the repository's root and the script that installs it. */
 export interface AutoSetup {
@@ -41,15 +40,10 @@ const PRELUDE = [
 export async function detectAutoSetup(dir: string): Promise<AutoSetup> {
   const inputs: Record<string, string> = {};
   const read = async (path: string): Promise<string | undefined> => {
-    try {
-      const content = await readFile(join(dir, path));
-      inputs[path] = createHash("sha256").update(content).digest("hex");
-      return content.toString("utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "EISDIR")
-        return undefined;
-      throw error;
-    }
+    const content = await readCheckoutFile(dir, path);
+    if (content === undefined) return undefined;
+    inputs[path] = createHash("sha256").update(content).digest("hex");
+    return content.toString("utf8");
   };
   const steps = [...(await javascriptSteps(read)), ...(await pythonSteps(read))];
   if (steps.length === 0) return { script: undefined, detected: [], inputs: {} };

@@ -20,9 +20,8 @@ export async function checkPatch(options: { patch: Buffer; checkoutDir: string; 
   if (leaking.length > 0) {
     throw new TaskFailure(
       "publish",
-      `the change contains the value of a secret in ${listFiles(leaking)}, so Taskbox pushed nothing. A setup script that ` +
-        "writes credentials into the checkout (such as an .npmrc with a token) should write them to the home directory " +
-        "instead, or the file belongs in .gitignore.",
+      `the change contains the value of a secret in ${listFiles(leaking)}, so Taskbox pushed nothing. Files should ` +
+        "name secrets, not hold them: npm and pip expand `${NAME}` in `.npmrc` and `pip.conf` from the environment.",
     );
   }
   const files = await patchFiles(patch, checkoutDir);

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { checkImage } from "../config/allowed-images.js";
 import { runGit } from "../git/run-git.js";
 import type { EnvironmentReport } from "../report/task-status.js";
-import type { EnvironmentCache, EnvironmentKey, ImageFacts } from "../sandbox/environment-cache.js";
+import type { EnvironmentKey, ImageFacts } from "../sandbox/environment-cache.js";
 import {
   PACKAGES_LABEL,
   packageProfileCommand,
@@ -15,6 +16,7 @@ import { detectAutoSetup } from "./auto-setup.js";
 import { rootExec, runScript } from "./environment-scripts.js";
 import { stepTimer, type EnvironmentSession } from "./environment-session.js";
 import { resumeUnlessVanished } from "./resume-environment.js";
+import { checkNoSecretsLeft } from "./secret-scan.js";
 import type { TaskScope } from "./task-scope.js";
 import { setUpEnvironment, snapshotEnvironment, type SetupPlan } from "./set-up-environment.js";
 import { TaskFailure } from "./task-failure.js";
@@ -78,7 +80,7 @@ async function prepare(
   const { environment } = scope.job.config;
   // Shown once the cache's part is known, so a failure before that does not claim anything about it.
   const report: EnvironmentReport = { cache: "off", steps: [] };
-  const image = await checkedImage(scope.deps.environmentCache, environment.image);
+  const image = await allowedImage(scope);
   const packages = selectPackages(
     environment.packages,
     parseOfferedPackages(image.labels[PACKAGES_LABEL]),
@@ -95,13 +97,22 @@ async function prepare(
   return prepareCached({ scope, secrets, session }, setup, { ...image, name: environment.image });
 }
 
-async function checkedImage(cache: EnvironmentCache, name: string): Promise<ImageFacts> {
-  const image = await cache.inspectImage(name);
-  if (image) return image;
-  throw new TaskFailure(
-    "setup",
-    `the image \`${name}\` is not on the worker: build or pull it there, or change \`environment.image\``,
-  );
+/**
+ * The facts of the image `environment.image` names, once it is an allowed reference and names an image by that very
+ * tag (Docker would also take an id prefix); otherwise the task fails before any sandbox exists.
+ */
+async function allowedImage(scope: TaskScope): Promise<ImageFacts> {
+  const { image } = scope.job.config.environment;
+  const checked = checkImage(image, scope.deps.settings.allowedImages);
+  if (!checked.ok) throw new TaskFailure("setup", checked.error);
+  const facts = await scope.deps.environmentCache.inspectImage(checked.reference);
+  if (!facts?.tags.includes(checked.reference)) {
+    throw new TaskFailure(
+      "setup",
+      `the image \`${image}\` is not on the worker: build or pull it there, or change \`environment.image\``,
+    );
+  }
+  return facts;
 }
 
 /** Looks the environment up in the cache: resumes a hit, sets up and caches on a miss. */
@@ -196,12 +207,22 @@ function createSession(
         }
         return sandbox;
       }),
-    runScript: (sandbox, what, script) =>
-      runScript(sandbox, what, script, {
+    async runScript(sandbox, what, script) {
+      const logTail = await runScript(sandbox, what, script, {
         env: { ...environment.env, ...context.secrets },
         timeoutMs: limits.taskTimeoutMs,
         redact: (text) => scope.redactor.redact(text),
-      }),
+      });
+      // Before the environment is cached or handed to the agent, whose commands could read what the script left.
+      await step("secret scan", () =>
+        checkNoSecretsLeft(sandbox, {
+          secrets: context.secrets,
+          scrubFiles: scope.deps.settings.scrubFiles,
+          what: what.charAt(0).toUpperCase() + what.slice(1),
+        }),
+      );
+      return logTail;
+    },
     note(text) {
       scope.status.notes = [...(scope.status.notes ?? []), text];
     },

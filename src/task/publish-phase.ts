@@ -15,7 +15,7 @@ export async function publishPhase(scope: TaskScope, patch: Buffer): Promise<voi
   await checkPatch({ patch, checkoutDir: scope.checkoutDir, redactor });
   if (scope.followUp) return publishFollowUp(scope, patch, scope.followUp);
 
-  const title = pullRequestTitle(job.request);
+  const title = redactor.redact(pullRequestTitle(job.request));
   const branch = branchForTask(job.issue.number, job.taskId);
   const earlier = await takeOverTaskBranch(octokit, { owner: job.owner, repo: job.repo, branch }, scope.log);
   if (earlier) {
@@ -35,13 +35,14 @@ export async function publishPhase(scope: TaskScope, patch: Buffer): Promise<voi
     author: await deps.botAuthor(octokit),
     token: await scope.freshToken(),
   });
+  // Redacted before rendering too: quoting and mention-breaking split a multi-line value or one with `@` apart.
   const body = renderPullRequestBody({
     taskId: job.taskId,
-    summary: status.summary ?? "",
-    request: job.request,
+    summary: redactor.redact(status.summary ?? ""),
+    request: redactor.redact(job.request),
     requestedBy: job.requestedBy,
     issueNumber: job.issue.number,
-    diffstat,
+    diffstat: redactor.redact(diffstat),
   });
   try {
     status.pullRequest = await openPullRequest(octokit, {

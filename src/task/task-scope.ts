@@ -1,3 +1,4 @@
+import type { AllowedImages } from "../config/allowed-images.js";
 import type OpenAI from "openai";
 import type { Logger } from "pino";
 import type { GitHubClient } from "../github/client.js";
@@ -39,6 +40,10 @@ export interface InstallationAccess {
 
 export interface TaskSettings {
   workDir: string;
+  /** What `environment.image` may name (TASKBOX_ALLOWED_IMAGES). */
+  allowedImages: AllowedImages;
+  /** Deleted from the sandbox after setup, before the secret scan (TASKBOX_SCRUB_FILES). */
+  scrubFiles: readonly string[];
   sandboxLimits: SandboxLimits;
   caBundlePath: string | undefined;
   statusIntervalMs: number;

@@ -1,3 +1,4 @@
+import { parseAllowedImages } from "../config/allowed-images.js";
 import Docker from "dockerode";
 import OpenAI from "openai";
 import type { Redis } from "ioredis";
@@ -49,7 +50,8 @@ export function createTaskDeps(env: TaskboxEnv, probot: Probot, log: Logger, red
       log,
       image: env.TASKBOX_SANDBOX_IMAGE,
       outsideNetwork: env.TASKBOX_EGRESS_NETWORK,
-      allowPrivateAddresses: env.TASKBOX_EGRESS_ALLOW_PRIVATE,
+      allowedRanges: env.TASKBOX_EGRESS_ALLOWED_RANGES,
+      connectPorts: env.TASKBOX_EGRESS_CONNECT_PORTS,
       labels: { [QUEUE_LABEL]: env.TASKBOX_QUEUE_PREFIX },
     }),
     modelGateways: createDockerModelGatewayFactory({
@@ -70,6 +72,8 @@ export function createTaskDeps(env: TaskboxEnv, probot: Probot, log: Logger, red
     loadSecrets: () => loadSecretsStore(env.TASKBOX_SECRETS_FILE),
     settings: {
       workDir: env.TASKBOX_WORK_DIR,
+      allowedImages: parseAllowedImages(env.TASKBOX_ALLOWED_IMAGES, env.TASKBOX_SANDBOX_IMAGE),
+      scrubFiles: env.TASKBOX_SCRUB_FILES,
       sandboxLimits: {
         memoryBytes: env.TASKBOX_SANDBOX_MEMORY,
         nanoCpus: Math.round(env.TASKBOX_SANDBOX_CPUS * 1e9),

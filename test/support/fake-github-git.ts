@@ -23,7 +23,8 @@ export interface FakeRepos {
     owner: string,
     name: string,
     files: Record<string, string | Buffer>,
-    options?: { defaultBranch?: string },
+    /** symlinks: path → link target, committed as symbolic links. */
+    options?: { defaultBranch?: string; symlinks?: Record<string, string> },
   ): Promise<string>;
   readFile(owner: string, name: string, ref: string, path: string): Promise<Buffer | undefined>;
   commitOf(owner: string, name: string, ref: string): Promise<string | undefined>;
@@ -66,7 +67,7 @@ export function createFakeRepos(root: string): FakeRepos {
       await git(owner, name, ["config", "http.receivepack", "true"]);
       await git(owner, name, ["config", "uploadpack.allowReachableSHA1InWant", "true"]); // GitHub serves fetches by sha
       const indexFile = join(repoDir(owner, name), "fixture-index");
-      const change = { branch: defaultBranch, files, message: "Initial commit" };
+      const change = { branch: defaultBranch, files, symlinks: repoOptions.symlinks, message: "Initial commit" };
       const sha = await commitFiles((args, extra) => git(owner, name, args, extra), indexFile, change);
       repos.set(`${owner}/${name}`, { defaultBranch });
       return sha;
@@ -161,13 +162,23 @@ type Git = (args: string[], extra?: { input?: Buffer; env?: Record<string, strin
 async function commitFiles(
   git: Git,
   indexFile: string,
-  change: { branch: string; files: Record<string, string | Buffer>; parent?: string; message: string },
+  change: {
+    branch: string;
+    files: Record<string, string | Buffer>;
+    symlinks?: Record<string, string>;
+    parent?: string;
+    message: string;
+  },
 ): Promise<string> {
   const env = { GIT_INDEX_FILE: indexFile };
   if (change.parent) await git(["read-tree", change.parent], { env });
-  for (const [path, content] of Object.entries(change.files)) {
+  const entries = [
+    ...Object.entries(change.files).map(([path, content]) => ({ path, content, mode: "100644" })),
+    ...Object.entries(change.symlinks ?? {}).map(([path, content]) => ({ path, content, mode: "120000" })),
+  ];
+  for (const { path, content, mode } of entries) {
     const blob = (await git(["hash-object", "-w", "--stdin"], { input: Buffer.from(content) })).toString().trim();
-    await git(["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`], { env });
+    await git(["update-index", "--add", "--cacheinfo", `${mode},${blob},${path}`], { env });
   }
   const tree = (await git(["write-tree"], { env })).toString().trim();
   const parents = change.parent ? ["-p", change.parent] : [];

@@ -50,6 +50,12 @@ export function fakeSandbox(
     async remove() {
       events.push("remove");
     },
+    async changedPaths() {
+      return [];
+    },
+    async readFiles() {
+      return { unreadable: [] };
+    },
   };
 }
 
@@ -60,7 +66,7 @@ export interface FakeImages extends SnapshotImages {
   removed: string[];
 }
 
-export function fakeImages(initial: Array<ImageFacts & { tags?: string[] }> = []): FakeImages {
+export function fakeImages(initial: Array<Omit<ImageFacts, "tags"> & { tags?: string[] }> = []): FakeImages {
   const images = new Map<string, ListedImage>(initial.map((image) => [image.id, { tags: [], ...image }]));
   const inUse = new Set<string>();
   const removed: string[] = [];
@@ -74,7 +80,7 @@ export function fakeImages(initial: Array<ImageFacts & { tags?: string[] }> = []
     removed,
     async inspect(reference) {
       const image = images.get(reference) ?? [...images.values()].find((item) => item.tags.includes(reference));
-      return image && { id: image.id, labels: image.labels, size: image.size };
+      return image && { id: image.id, labels: image.labels, size: image.size, tags: image.tags };
     },
     async list(labels) {
       return [...images.values()].filter((image) => labels.every((filter) => matches(image, filter)));

@@ -28,6 +28,7 @@ import {
   type LabeledOptions,
   type PullRequestLabeledOptions,
 } from "./webhook-payloads.js";
+import { TEST_RUNTIME } from "./test-runtime.js";
 
 const WEBHOOK_SECRET = "e2e-webhook-secret";
 export const OWNER = "octo";
@@ -106,6 +107,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     TASKBOX_WORK_DIR: join(tempDir, "work"),
     TASKBOX_SANDBOX_MEMORY: "1g",
     TASKBOX_SANDBOX_CPUS: "1",
+    TASKBOX_RUNTIME: TEST_RUNTIME,
     ...options.env,
   });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });

@@ -36,7 +36,7 @@ describe.each(["codex", "claude-code"])("agent.runner: %s with internet.agent: l
         ".github/taskbox.yml": `agent:\n  runner: ${runner}\n  model: fake-model\ninternet:\n  agent: limited\n  allow: [allowed.test]\n`,
       },
       script: (_request, index) => (index < commands.length ? { shell: commands[index]! } : { content: "Checked." }),
-      env: { TASKBOX_EGRESS_NETWORK: internet.networkName, TASKBOX_EGRESS_ALLOW_PRIVATE: "true" },
+      env: { TASKBOX_EGRESS_NETWORK: internet.networkName, TASKBOX_EGRESS_ALLOWED_RANGES: internet.subnet },
     });
     expect(await harness.comment({ body: "/taskbox check the network" }, deliveryId)).toBe(200);
     const final = await harness.finalStatus(1, 240_000);

@@ -22,13 +22,12 @@ environment:
   env: { GREETING: hello }
   secrets: [API_TOKEN]
 `;
-/** Prints its secret, plain and base64, and copies it to a file outside the checkout. */
+/** Prints its secret, plain and base64 (a setup that leaves it in a file fails: test/integration/attacks). */
 const LEAKY_SETUP = `
 environment:
   setup: |
     echo "setup prints $API_TOKEN"
     printf '%s' "$API_TOKEN" | base64
-    printf '%s' "$API_TOKEN" > ~/.token-copy
   secrets: [API_TOKEN]
 `;
 
@@ -116,7 +115,8 @@ describe("secrets and the installation token", () => {
 
   it("printed in every phase, is redacted everywhere it goes: model, status comment, pull request, logs", async () => {
     scenarios.set("leak", [
-      { shell: "cat ~/.token-copy; echo; base64 ~/.token-copy" },
+      // The agent never has the secret; the scripted model does, and prints it, as a leak elsewhere would.
+      { shell: `printf '%s\\n' "${split(SECRET)}"; printf %s "${split(SECRET)}" | base64` },
       { shell: "echo done > done.txt" },
       { content: `Finished. For the record the key was ${SECRET} (${base64(SECRET)}).` },
     ]);
@@ -151,7 +151,7 @@ describe("secrets and the installation token", () => {
   });
 
   it("copied into the checkout by the agent, makes Taskbox refuse to push", async () => {
-    scenarios.set("copy", [{ shell: "cp ~/.token-copy leaked.txt" }, { content: "Copied." }]);
+    scenarios.set("copy", [{ shell: `printf %s "${split(SECRET)}" > leaked.txt` }, { content: "Copied." }]);
     const pullsBefore = rig.github.pulls.length;
     expect(
       (await rig.comment({ body: "/taskbox run scenario:copy now", repo: "leaky", issueNumber: 4 })).status_code,

@@ -13,11 +13,12 @@ import {
 import { compileEgressPolicy, DEFAULT_METHODS } from "../../../src/config/network-policy.js";
 import { MANAGED_LABEL, TASK_LABEL, type Sandbox } from "../../../src/sandbox/types.js";
 import { startTestInternet, type TestInternet } from "./test-internet.js";
+import { LIST_INTERFACES, TEST_RUNTIME } from "../../support/test-runtime.js";
 
 const docker = new Docker();
 const log = pino({ level: "silent" });
 const image = inject("sandboxImage");
-const sandboxes = createDockerSandboxFactory({ docker, log });
+const sandboxes = createDockerSandboxFactory({ docker, log, hardening: { runtime: TEST_RUNTIME } });
 const limits = { memoryBytes: 512 * 1024 * 1024, nanoCpus: 1_000_000_000, pidsLimit: 256 };
 
 let internet: TestInternet;
@@ -93,7 +94,7 @@ describe("internet.agent: limited", () => {
       log,
       image,
       outsideNetwork: internet.networkName,
-      allowPrivateAddresses: true,
+      allowedRanges: [internet.subnet],
     });
     const policy = compileEgressPolicy({ allow: ["allowed.test"], methods: DEFAULT_METHODS });
     const proxy = await proxies.start({ taskId, policy, onDenied: (decision) => denied.push(decision) });
@@ -161,7 +162,7 @@ describe("internet.agent: limited", () => {
     expect(await labelled(taskId)).toStrictEqual([]);
   });
 
-  it("by default denies allowed names that resolve to private addresses", async () => {
+  it("by default denies allowed names that resolve to private addresses, naming the range", async () => {
     const taskId = newTaskId();
     const denied: EgressDecision[] = [];
     const proxies = createDockerEgressProxyFactory({ docker, log, image, outsideNetwork: internet.networkName });
@@ -174,9 +175,11 @@ describe("internet.agent: limited", () => {
     const sandbox = await createSandbox(taskId, true);
     await sandbox.setNetwork({ mode: "limited", networkName: proxy.networkName, proxyUrl: proxy.proxyUrl });
     const answer = await run(sandbox, `${CURL} -w ' %{http_code}' http://allowed.test/`);
-    expect(answer.text).toMatch(/a private address\n 403$/);
+    expect(answer.text).toMatch(/a reserved address \(private\)\n 403$/);
     await proxy.stop();
-    expect(denied).toMatchObject([{ reason: "address", host: "allowed.test", address: internet.allowed.ip }]);
+    expect(denied).toMatchObject([
+      { reason: "address", host: "allowed.test", address: internet.allowed.ip, range: "private" },
+    ]);
   });
 
   it("fails with a clear error and leaves nothing behind when the outside network does not exist", async () => {
@@ -202,7 +205,7 @@ describe("internet.agent: unrestricted", () => {
   it("switches a sandbox created without network to ordinary outbound access, and back to loopback only", async () => {
     const taskId = newTaskId();
     const sandbox = await createSandbox(taskId, false);
-    expect((await run(sandbox, "ls /sys/class/net")).text).toBe("lo\n");
+    expect((await run(sandbox, LIST_INTERFACES)).text).toBe("lo\n");
 
     await sandbox.setNetwork({ mode: "open" });
     expect(sandbox.networkName).toBe(`taskbox-${taskId}`);
@@ -212,7 +215,7 @@ describe("internet.agent: unrestricted", () => {
     expect((await run(sandbox, 'printf %s "${HTTP_PROXY-unset}"')).text).toBe("unset");
 
     await sandbox.setNetwork({ mode: "off" });
-    expect((await run(sandbox, "ls /sys/class/net")).text).toBe("lo\n");
+    expect((await run(sandbox, LIST_INTERFACES)).text).toBe("lo\n");
     const lookup = await run(sandbox, "getent hosts allowed.test");
     expect(lookup.exitCode).not.toBe(0);
     expect((await run(sandbox, `${CURL} http://${internet.allowed.ip}/`)).exitCode).not.toBe(0);

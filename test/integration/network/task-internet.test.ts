@@ -7,6 +7,7 @@ import { taskIdForDelivery } from "../../../src/queue/task-job.js";
 import { TASK_LABEL } from "../../../src/sandbox/types.js";
 import type { Script } from "../../support/fake-model.js";
 import { startHarness, type Harness } from "../../support/taskbox-harness.js";
+import { LIST_INTERFACES } from "../../support/test-runtime.js";
 import { startTestInternet, type TestInternet } from "./test-internet.js";
 
 const docker = new Docker();
@@ -59,7 +60,7 @@ async function runTask(
   harness = await startHarness({
     files: { "README.md": "# hello\n", ".github/taskbox.yml": config },
     script,
-    env: { TASKBOX_EGRESS_NETWORK: internet.networkName, TASKBOX_EGRESS_ALLOW_PRIVATE: "true" },
+    env: { TASKBOX_EGRESS_NETWORK: internet.networkName, TASKBOX_EGRESS_ALLOWED_RANGES: internet.subnet },
   });
   expect(await harness.comment({ body: "/taskbox check the network" }, deliveryId)).toBe(200);
   const comment = await harness.finalStatus();
@@ -119,12 +120,12 @@ internet:
       config: `
 environment:
   setup: |
-    { ls /sys/class/net; ${probes(id)}; } > ~/setup-probes
+    { ${LIST_INTERFACES}; ${probes(id)}; } > ~/setup-probes
 internet:
   setup: off
   agent: off
 `,
-      commands: [`cat ~/setup-probes; ls /sys/class/net; ${probes(id)}`],
+      commands: [`cat ~/setup-probes; ${LIST_INTERFACES}; ${probes(id)}`],
     }));
 
     expect(body).toMatch(/Answered/);

@@ -32,6 +32,8 @@ export interface TestInternet {
   networkName: string;
   /** The Docker host's own address on that network. */
   gateway: string;
+  /** The network's address range (private), for TASKBOX_EGRESS_ALLOWED_RANGES. */
+  subnet: string;
   allowed: TestHost;
   denied: TestHost;
   /** Connects both hosts to another network (a sandbox's own bridge) under their names. */
@@ -74,11 +76,14 @@ export async function startTestInternet(docker: Docker, image: string): Promise<
     throw error;
   }
   const [allowed, denied] = hosts as [TestHost, TestHost];
-  const gateway = (await network.inspect()).IPAM?.Config?.[0]?.Gateway;
-  if (!gateway) throw new Error(`test network ${networkName} has no gateway`);
+  const ipam = (await network.inspect()).IPAM?.Config?.[0];
+  const gateway = ipam?.Gateway;
+  const subnet = ipam?.Subnet;
+  if (!gateway || !subnet) throw new Error(`test network ${networkName} has no gateway or subnet`);
   return {
     networkName,
     gateway,
+    subnet,
     allowed,
     denied,
     async attachTo(other) {

@@ -9,8 +9,13 @@ import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { CollectDiffError, collectDiff, DiffTooLargeError } from "../../../src/sandbox/collect-diff.js";
 import { createDockerSandboxFactory } from "../../../src/sandbox/docker-sandbox.js";
 import type { Sandbox } from "../../../src/sandbox/types.js";
+import { TEST_RUNTIME } from "../../support/test-runtime.js";
 
-const factory = createDockerSandboxFactory({ docker: new Docker(), log: pino({ level: "silent" }) });
+const factory = createDockerSandboxFactory({
+  docker: new Docker(),
+  log: pino({ level: "silent" }),
+  hardening: { runtime: TEST_RUNTIME },
+});
 const limits = { memoryBytes: 512 * 1024 * 1024, nanoCpus: 1_000_000_000, pidsLimit: 256 };
 const binary = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 

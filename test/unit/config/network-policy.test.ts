@@ -3,9 +3,12 @@ import { describe, expect, it } from "vitest";
 import { parseRepoConfig } from "../../../src/config/load-repo-config.js";
 import { INTERNET_PRESETS } from "../../../src/config/internet-presets.js";
 import type { RepoConfig } from "../../../src/config/schema.js";
-import { isHostAllowed, isMethodAllowed } from "../../../src/sandbox/egress-proxy-server.mjs";
+import { isHostAllowed, isMethodAllowed } from "../../../src/sandbox/egress-proxy-checks.mjs";
 import { compileEgressPolicy, parseAllowEntry } from "../../../src/config/network-policy.js";
-import { renderDeniedNote } from "../../../src/task/agent-network.js";
+import type { Logger } from "pino";
+import { DENIALS_LOGGED_EACH, DENIALS_PER_SUMMARY, denialLogger } from "../../../src/sandbox/denial-log.js";
+import type { EgressDecision } from "../../../src/sandbox/egress-proxy.js";
+import { DeniedRequests, MAX_TRACKED_DENIALS } from "../../../src/task/denied-requests.js";
 
 const DEFAULTS = { defaultModel: "gpt-5.1", defaultImage: "taskbox-sandbox:latest" };
 
@@ -129,19 +132,65 @@ describe("the presets", () => {
   });
 });
 
-describe("renderDeniedNote", () => {
-  it("lists denied hosts and methods, and what to change", () => {
-    expect(renderDeniedNote(["denied.test", "evil.example"], ["POST allowed.test"])).toBe(
-      "The egress proxy (`internet.agent: limited`) denied requests to hosts not in `internet.allow`: `denied.test`, " +
-        "`evil.example`; methods not in `internet.methods`: `POST allowed.test`.",
-    );
+const denial = (decision: Partial<EgressDecision>): EgressDecision => ({
+  event: "denied",
+  method: "CONNECT",
+  host: "denied.test",
+  port: 443,
+  ...decision,
+});
+
+describe("DeniedRequests", () => {
+  it("lists each denial under its true reason, and what to change", () => {
+    const denied = new DeniedRequests();
+    denied.add(denial({ reason: "host" }));
+    denied.add(denial({ reason: "address", host: "registry.npmjs.org", address: "203.0.113.80", range: "reserved" }));
+    denied.add(denial({ reason: "port", host: "allowed.test", port: 80 }));
+    denied.add(denial({ reason: "sni", host: "allowed.test", problem: "no server name (SNI)" }));
+    denied.add(denial({ reason: "method", method: "POST", host: "allowed.test", port: 80 }));
+    denied.add(denial({ reason: "framing", method: "GET", host: "allowed.test", problem: "a body on GET" }));
+    const notes = denied.notes();
+    expect(notes).toHaveLength(6);
+    const note = notes.join("\n");
+    expect(note).toContain("hosts not in `internet.allow`: `denied.test`");
+    expect(note).toContain("resolved to reserved addresses");
+    expect(note).toContain("`registry.npmjs.org (203.0.113.80)`");
+    expect(notes[0]).not.toContain("registry.npmjs.org");
+    expect(note).toContain("`allowed.test:80`");
+    expect(note).toContain("methods not in `internet.methods`: `POST allowed.test`");
   });
 
-  it("stays short with many hosts, and keeps names from breaking out of their code spans", () => {
-    const hosts = Array.from({ length: 40 }, (_, index) => `host-${index}.example.com`);
-    const note = renderDeniedNote(hosts, []);
-    expect(note.length).toBeLessThan(300);
-    expect(note).toMatch(/and \d+ more\.$/);
-    expect(renderDeniedNote(["a`b.test\u202e"], [])).toContain("``a`b.test?``");
+  it("40,000 denials: bounded memory, a short note with a count, repeats ignored", () => {
+    const denied = new DeniedRequests();
+    let changes = 0;
+    for (let index = 0; index < 40_000; index++) {
+      if (denied.add(denial({ reason: "host", host: `host-${index}.example.com` }))) changes++;
+    }
+    expect(denied.add(denial({ reason: "host", host: "host-1.example.com" }))).toBe(false);
+    expect(changes).toBe(40_000);
+    expect(denied.trackedSize).toBe(MAX_TRACKED_DENIALS);
+    const notes = denied.notes();
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.length).toBeLessThan(300);
+    expect(notes[0]).toMatch(/and 399\d\d more\.$/);
+    expect(denied.notes()).toBe(notes); // built once until the next new denial
+  });
+
+  it("keeps names from breaking out of their code spans", () => {
+    const denied = new DeniedRequests();
+    denied.add(denial({ reason: "host", host: "a`b.test\u202e" }));
+    expect(denied.notes()[0]).toContain("``a`b.test?``");
+  });
+});
+
+describe("denialLogger", () => {
+  it("logs the first denials one by one, then a count per thousand", () => {
+    const lines: string[] = [];
+    const log = { warn: (_fields: unknown, message: string) => lines.push(message) } as unknown as Logger;
+    const logDenial = denialLogger(log);
+    for (let index = 0; index < DENIALS_LOGGED_EACH + 3 * DENIALS_PER_SUMMARY; index++) {
+      logDenial(denial({ reason: "host", host: `host-${index}.test` }));
+    }
+    expect(lines).toHaveLength(DENIALS_LOGGED_EACH + 3);
   });
 });

@@ -9,7 +9,13 @@ import {
 import { fakeSandbox } from "../../support/fake-sandbox.js";
 import { fakeSession } from "./environment-fakes.js";
 
-const image = { id: "sha256:base", name: "taskbox-sandbox:latest", labels: {}, size: 300 };
+const image = {
+  id: "sha256:base",
+  name: "taskbox-sandbox:latest",
+  labels: {},
+  size: 300,
+  tags: ["taskbox-sandbox:latest"],
+};
 const plan = { script: "make setup", inputs: {}, automatic: false };
 
 function fakeBuild(events: string[]): EnvironmentBuild {
