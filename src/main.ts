@@ -3,18 +3,21 @@ import Docker from "dockerode";
 import { getPrivateKey } from "@probot/get-private-key";
 import pino, { type Logger } from "pino";
 import { createProbot, run } from "probot";
-import { loadSecretsStore } from "./config/secrets.js";
 import { EnvError, parseEnv, type TaskboxEnv } from "./env.js";
 import { createRedisConnection } from "./queue/connection.js";
 import { createTaskQueue } from "./queue/task-queue.js";
 import { createTaskBoard } from "./queue/task-board.js";
 import { checkSandboxRuntime } from "./sandbox/sandbox-runtime.js";
 import { TaskboxOctokit } from "./github/taskbox-octokit.js";
+import { createIntakeQueue } from "./queue/intake-queue.js";
 import { createTaskboxApp } from "./web/create-app.js";
+import { createIntakeStep } from "./web/intake.js";
+import type { WebDeps } from "./web/web-deps.js";
 import { createRateLimiter } from "./web/rate-limit.js";
 import { startDeliveryRecovery } from "./web/recover-deliveries.js";
 import { createTaskDeps } from "./worker/create-task-deps.js";
 import { startOrphanReaper } from "./worker/reap-orphans.js";
+import { startIntakeWorker } from "./worker/start-intake-worker.js";
 import { startTaskWorker } from "./worker/start-worker.js";
 
 type Shutdown = () => Promise<void>;
@@ -34,20 +37,8 @@ function hasAppCredentials(): boolean {
 
 async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
   const connection = createRedisConnection(env.REDIS_URL, "producer");
-  const queue = createTaskQueue(connection, env.TASKBOX_QUEUE_PREFIX);
-  const app = createTaskboxApp({
-    queue,
-    board: createTaskBoard(connection, env.TASKBOX_QUEUE_PREFIX),
-    configDefaults: { defaultModel: env.TASKBOX_MODEL, defaultImage: env.TASKBOX_SANDBOX_IMAGE },
-    loadSecrets: () => loadSecretsStore(env.TASKBOX_SECRETS_FILE),
-    rateLimiter: createRateLimiter({
-      redis: connection,
-      prefix: env.TASKBOX_QUEUE_PREFIX,
-      perUser: env.TASKBOX_RATE_LIMIT_USER,
-      perInstallation: env.TASKBOX_RATE_LIMIT_INSTALLATION,
-    }),
-    maxRequestChars: env.TASKBOX_MAX_REQUEST_CHARS,
-  });
+  const intake = createIntakeQueue(connection, env.TASKBOX_QUEUE_PREFIX);
+  const app = createTaskboxApp({ intake });
   const server = await run(app, { log, env: { ...process.env, REDIS_URL: undefined }, Octokit: TaskboxOctokit });
   // Webhooks refused while the queue was down are redelivered; Probot's own client authenticates as the app.
   const appProbot = createProbot({ overrides: { log, ...PROBOT_OPTIONS } });
@@ -65,8 +56,40 @@ async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
   return async () => {
     await recovery?.stop();
     await server.stop();
+    await intake.close();
+    connection.disconnect();
+  };
+}
+
+/** The intake step, which every role runs: it needs GitHub and Redis, never Docker or the model. */
+function startIntake(env: TaskboxEnv, log: Logger): Shutdown {
+  const producer = createRedisConnection(env.REDIS_URL, "producer");
+  const connection = createRedisConnection(env.REDIS_URL, "worker");
+  const queue = createTaskQueue(producer, env.TASKBOX_QUEUE_PREFIX);
+  const probot = createProbot({ overrides: { log, ...PROBOT_OPTIONS } });
+  const deps: WebDeps = {
+    queue,
+    board: createTaskBoard(producer, env.TASKBOX_QUEUE_PREFIX),
+    configDefaults: { defaultModel: env.TASKBOX_MODEL, defaultImage: env.TASKBOX_SANDBOX_IMAGE },
+    rateLimiter: createRateLimiter({
+      redis: producer,
+      prefix: env.TASKBOX_QUEUE_PREFIX,
+      perUser: env.TASKBOX_RATE_LIMIT_USER,
+      perInstallation: env.TASKBOX_RATE_LIMIT_INSTALLATION,
+    }),
+    maxRequestChars: env.TASKBOX_MAX_REQUEST_CHARS,
+  };
+  const worker = startIntakeWorker({
+    connection,
+    prefix: env.TASKBOX_QUEUE_PREFIX,
+    intake: createIntakeStep({ deps, installation: (id) => probot.auth(id), log }),
+    log,
+  });
+  return async () => {
+    await worker.close();
     await queue.close();
     connection.disconnect();
+    producer.disconnect();
   };
 }
 
@@ -123,7 +146,7 @@ async function main(): Promise<void> {
     await run(() => {}, { log });
     return;
   }
-  const shutdowns: Shutdown[] = [];
+  const shutdowns: Shutdown[] = [startIntake(env, log)];
   if (env.TASKBOX_ROLE !== "worker") shutdowns.push(await startWeb(env, log));
   if (env.TASKBOX_ROLE !== "web") shutdowns.push(await startWorker(env, log));
 

@@ -6,14 +6,12 @@ import { createRunningTasks, listenForCancels } from "./running-tasks.js";
 import { createTaskBoard } from "../queue/task-board.js";
 import { TASK_QUEUE_NAME, type TaskJobData } from "../queue/task-job.js";
 import { createTaskQueue } from "../queue/task-queue.js";
-import type { TaskState } from "../report/task-status.js";
+import type { TaskStatus } from "../report/task-status.js";
 import type { TaskDeps } from "../task/task-scope.js";
 import { finishAbandonedTask, isStalledTooOften } from "./finish-abandoned-task.js";
 
-export interface TaskJobResult {
-  state: TaskState;
-  pullRequest?: { number: number; url: string };
-}
+/** What a finished job keeps in Redis: its state, and the pull request it opened. */
+type TaskJobResult = Pick<TaskStatus, "state" | "pullRequest"> | undefined;
 
 export function startTaskWorker(options: {
   connection: Redis;
@@ -51,7 +49,7 @@ export function startTaskWorker(options: {
     TASK_QUEUE_NAME,
     async (job, token, signal) => {
       const status = await processJob(job, token, signal);
-      return { state: status.state, pullRequest: status.pullRequest };
+      return status && { state: status.state, pullRequest: status.pullRequest };
     },
     {
       connection: options.connection,
