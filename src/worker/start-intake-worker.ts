@@ -3,8 +3,12 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { INTAKE_QUEUE_NAME, intakeJobSchema, type IntakeJobData } from "../queue/intake-job.js";
 
-/** Intake steps wait on GitHub, not on the CPU: several at once keep acknowledgements quick. */
-const DEFAULT_INTAKE_CONCURRENCY = 8;
+/**
+ * GitHub asks integrations to make their requests serially rather than concurrently, or meet secondary rate limits;
+ * an intake step is a handful of requests, so two at a time keep up with bursts without starving the webhook path
+ * of the event loop it shares in the web process (`npm run bench`: the webhook answer's p99).
+ */
+const DEFAULT_INTAKE_CONCURRENCY = 2;
 
 /**
  * Runs the intake step (web/intake.ts) for queued webhooks. Every process role runs one, the web role included, so
