@@ -137,7 +137,8 @@ async function main(): Promise<void> {
   const webhook = await measureWebhookAnswer(provided.redisUrl!);
   console.log(
     `webhook answer with ${webhook.queuedTasks} tasks queued, GitHub answering after ${webhook.githubDelayMs} ms: ` +
-      `p50 ${webhook.p50Ms} ms, p99 ${webhook.p99Ms} ms (goal p99 < ${TARGETS.webhookP99Ms} ms)`,
+      `p50 ${webhook.p50Ms} ms, p99 ${webhook.p99Ms} ms (goal p99 < ${TARGETS.webhookP99Ms} ms); ` +
+      `${webhook.intakeStepsDone} intake steps done meanwhile, load ${webhook.loadAverage}`,
   );
   if (process.argv.includes("--webhook-only")) {
     await stopServices();

@@ -4,7 +4,11 @@ import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
 import { sign } from "@octokit/webhooks-methods";
 import pino from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
@@ -16,11 +20,12 @@ import { createTaskQueue } from "../src/queue/task-queue.js";
 import { createTaskboxApp } from "../src/web/create-app.js";
 import { createIntakeStep } from "../src/web/intake.js";
 import { startIntakeWorker } from "../src/worker/start-intake-worker.js";
-import { startFakeGitHub } from "../test/support/fake-github.js";
 import { issueCommentCreated } from "../test/support/webhook-payloads.js";
 
 const QUEUED_TASKS = 50;
 const WEBHOOKS = 200;
+/** One webhook every so often, so that the intake steps of earlier ones run while later ones are answered. */
+const PACE_MS = 25;
 /** Answers before these are not counted: the first requests pay for module loading and JIT warm-up. */
 const WARM_UP = 10;
 const GITHUB_DELAY_MS = 150;
@@ -34,18 +39,25 @@ export interface WebhookAnswer {
   p99Ms: number;
   /** The 1-minute load average as the measurement ended: other work on the machine shows in the tail. */
   loadAverage: number;
+  /** Intake steps finished while the answers were measured. */
+  intakeStepsDone: number;
 }
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 
+async function startSlowGitHub(): Promise<{ apiUrl: string; close(): void }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "slow-github.ts")], {
+    env: { ...process.env, GITHUB_DELAY_MS: String(GITHUB_DELAY_MS) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const [line] = (await once(createInterface({ input: child.stdout }), "line")) as [string];
+  const { apiUrl } = JSON.parse(line) as { apiUrl: string };
+  return { apiUrl, close: () => void child.kill("SIGTERM") };
+}
+
 export async function measureWebhookAnswer(redisUrl: string): Promise<WebhookAnswer> {
-  const github = await startFakeGitHub();
-  await github.createRepo("octo", "hello", { "README.md": "# bench\n" });
-  github.permissions.set("maintainer", "write");
-  for (const method of ["GET", "POST", "PATCH", "PUT", "DELETE"]) {
-    github.injectFault({ method, path: /./, times: Number.POSITIVE_INFINITY, before: () => sleep(GITHUB_DELAY_MS) });
-  }
+  const github = await startSlowGitHub();
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const producer = createRedisConnection(redisUrl, "producer");
   const consumer = createRedisConnection(redisUrl, "worker");
@@ -85,6 +97,7 @@ export async function measureWebhookAnswer(redisUrl: string): Promise<WebhookAns
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
   try {
     const times: number[] = [];
+    const begun = performance.now();
     for (let i = 0; i < WARM_UP + WEBHOOKS; i++) {
       const body = JSON.stringify(issueCommentCreated({ body: `/taskbox bench request ${i}`, issueNumber: 1000 + i }));
       const headers = {
@@ -93,6 +106,7 @@ export async function measureWebhookAnswer(redisUrl: string): Promise<WebhookAns
         "x-github-delivery": randomUUID(),
         "x-hub-signature-256": await sign(SECRET, body),
       };
+      await sleep(Math.max(0, begun + i * PACE_MS - performance.now()));
       const started = performance.now();
       const response = await fetch(url, { method: "POST", headers, body });
       await response.arrayBuffer();
@@ -100,6 +114,10 @@ export async function measureWebhookAnswer(redisUrl: string): Promise<WebhookAns
       if (response.status !== 200) throw new Error(`the webhook was answered ${response.status}`);
     }
     times.sort((a, b) => a - b);
+    // The intake steps ran meanwhile, in this process: the measurement is worthless if they failed.
+    const failed = await intake.getFailedCount();
+    if (failed > 0) throw new Error(`${failed} intake steps failed; the answers were measured without their load`);
+    const intakeStepsDone = await intake.getCompletedCount();
     const round = (ms: number) => Number(ms.toFixed(1));
     return {
       queuedTasks: QUEUED_TASKS,
@@ -108,6 +126,7 @@ export async function measureWebhookAnswer(redisUrl: string): Promise<WebhookAns
       p50Ms: round(percentile(times, 0.5)),
       p99Ms: round(percentile(times, 0.99)),
       loadAverage: round(loadavg()[0]!),
+      intakeStepsDone,
     };
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -118,6 +137,6 @@ export async function measureWebhookAnswer(redisUrl: string): Promise<WebhookAns
     await intake.close();
     consumer.disconnect();
     producer.disconnect();
-    await github.close();
+    github.close();
   }
 }
