@@ -13,6 +13,18 @@ import { finishAbandonedTask, isStalledTooOften } from "./finish-abandoned-task.
 /** What a finished job keeps in Redis: its state, and the pull request it opened. */
 type TaskJobResult = Pick<TaskStatus, "state" | "pullRequest"> | undefined;
 
+/** A job BullMQ gives up on after its workers died has no attempt left to finish its status comment: this does. */
+function finishIfAbandoned(
+  job: TaskJobData,
+  error: Error,
+  { maxStalledCount, deps, log }: { maxStalledCount: number; deps: TaskDeps; log: Logger },
+): void {
+  if (!isStalledTooOften(error)) return;
+  finishAbandonedTask({ job, maxStalledCount, installation: deps.installation, log }).catch((finishError: unknown) =>
+    log.error({ taskId: job.taskId, err: finishError }, "could not finish the status comment of an abandoned task"),
+  );
+}
+
 export function startTaskWorker(options: {
   connection: Redis;
   prefix: string;
@@ -64,17 +76,7 @@ export function startTaskWorker(options: {
   );
   worker.on("failed", (job, error) => {
     log.error({ jobId: job?.id, err: error }, "task job failed");
-    // A job BullMQ gives up on after its workers died has no attempt left to finish its status comment.
-    if (job && isStalledTooOften(error)) {
-      finishAbandonedTask({
-        job: job.data,
-        maxStalledCount: worker.opts.maxStalledCount ?? 1,
-        installation: deps.installation,
-        log,
-      }).catch((finishError: unknown) =>
-        log.error({ jobId: job.id, err: finishError }, "could not finish the status comment of an abandoned task"),
-      );
-    }
+    if (job) finishIfAbandoned(job.data, error, { maxStalledCount: worker.opts.maxStalledCount ?? 1, deps, log });
   });
   worker.on("error", (error) => log.error({ err: error }, "worker error"));
   worker.on("closed", () => {
