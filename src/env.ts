@@ -2,7 +2,12 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { parseDuration } from "./config/duration.js";
+import { AGENT_RUNNERS, type ConfigDefaults } from "./config/schema.js";
 import { parseRateLimit } from "./config/rate-limit.js";
+
+/** Trusted by sandboxes (and the image builds) unless TASKBOX_CA_BUNDLE names another bundle or `none`. */
+export const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -18,6 +23,31 @@ const memorySize = z
 
 const existingFile = z.string().refine((path) => existsSync(path), { message: "file does not exist" });
 
+// TLS-intercepting networks need no setting: the host's bundle holds the interception CA.
+const caBundle = z
+  .string()
+  .optional()
+  .transform((path, ctx) => {
+    if (path === "none") return undefined;
+    if (path === undefined) return existsSync(HOST_CA_BUNDLE) ? HOST_CA_BUNDLE : undefined;
+    if (existsSync(path)) return path;
+    ctx.addIssue({ code: "custom", message: "file does not exist (`none` trusts no extra CA)" });
+    return z.NEVER;
+  });
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      try {
+        return parseDuration(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
+
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 
 const rateLimit = z.string().transform((text, ctx) => {
@@ -28,6 +58,19 @@ const rateLimit = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
 });
+
+/** A comma-separated list, such as `builtin,codex`. */
+function nameList<T extends z.ZodType<string, string>>(item: T) {
+  return z
+    .string()
+    .transform((text) =>
+      text
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item).min(1));
+}
 
 const envSchema = z.object({
   TASKBOX_ROLE: z.enum(["all", "web", "worker"]).default("all"),
@@ -44,15 +87,19 @@ const envSchema = z.object({
   TASKBOX_MODEL: z.string().min(1).default("gpt-5.1"),
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.url().optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  TASKBOX_RUNNERS: nameList(z.enum(AGENT_RUNNERS)).default([...AGENT_RUNNERS]),
+  TASKBOX_MODELS: nameList(z.string().regex(/^\S+$/)).optional(),
   TASKBOX_SANDBOX_IMAGE: z.string().min(1).default("taskbox-sandbox:latest"),
   TASKBOX_SANDBOX_MEMORY: memorySize.default(4 * 1024 ** 3),
   TASKBOX_SANDBOX_CPUS: z.coerce.number().positive().default(2),
   TASKBOX_SANDBOX_PIDS: positiveInt(512),
-  TASKBOX_CA_BUNDLE: existingFile.optional(),
+  TASKBOX_CA_BUNDLE: caBundle,
   TASKBOX_SECRETS_FILE: existingFile.optional(),
   TASKBOX_STATUS_INTERVAL_MS: z.coerce.number().int().nonnegative().default(3000),
   TASKBOX_WORK_DIR: z.string().default(join(tmpdir(), "taskbox")),
-  // Reliability and abuse limits (README: Operations).
+  // Reliability and abuse limits (docs/operations.md).
   TASKBOX_RUNTIME: z
     .string()
     .regex(/^[\w.-]+$/, "expected the name of an OCI runtime registered with dockerd, such as runsc")
@@ -77,11 +124,17 @@ const envSchema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((value) => value === "true"),
+  // Operations: shutdown and health (docs/operations.md).
+  TASKBOX_SHUTDOWN_TIMEOUT: duration("30m"),
+  TASKBOX_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   GHE_HOST: z.string().min(1).optional(),
   GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
 });
 
 export type TaskboxEnv = z.infer<typeof envSchema>;
+
+/** Every variable Taskbox reads itself (docs/operations.md lists each one). */
+export const ENV_NAMES = Object.keys(envSchema.shape);
 
 export class EnvError extends Error {}
 
@@ -102,4 +155,32 @@ export function requireModelCredentials(env: TaskboxEnv): { apiKey: string; base
     );
   }
   return { apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL };
+}
+
+/** What a repository's config falls back to, and what the operator allows in it. */
+export function configDefaultsOf(env: TaskboxEnv): ConfigDefaults {
+  return {
+    defaultModel: env.TASKBOX_MODEL,
+    defaultImage: env.TASKBOX_SANDBOX_IMAGE,
+    runners: env.TASKBOX_RUNNERS,
+    models: env.TASKBOX_MODELS,
+  };
+}
+
+const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
+
+/** The upstreams of the model gateway: each provider whose key the operator set. */
+export function modelUpstreams(env: TaskboxEnv): {
+  openai?: { baseUrl: string; apiKey: string };
+  anthropic?: { baseUrl: string; apiKey: string };
+} {
+  return {
+    ...(env.OPENAI_API_KEY && {
+      openai: { baseUrl: env.OPENAI_BASE_URL ?? OPENAI_DEFAULT_BASE_URL, apiKey: env.OPENAI_API_KEY },
+    }),
+    ...(env.ANTHROPIC_API_KEY && {
+      anthropic: { baseUrl: env.ANTHROPIC_BASE_URL ?? ANTHROPIC_DEFAULT_BASE_URL, apiKey: env.ANTHROPIC_API_KEY },
+    }),
+  };
 }

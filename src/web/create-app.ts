@@ -10,7 +10,7 @@ import { mayAskTaskbox } from "./recognise-webhook.js";
  * call happens here. Without Redis the answer is a 503, and the delivery is recovered later (recover-deliveries.ts).
  */
 export function createTaskboxApp({ intake }: { intake: IntakeQueue }): ApplicationFunction {
-  return (app, { addHandler }) => {
+  return (app) => {
     app.on([...INTAKE_EVENTS], async (context) => {
       if (!mayAskTaskbox(context.name, context.payload)) return;
       const webhook = {
@@ -26,11 +26,6 @@ export function createTaskboxApp({ intake }: { intake: IntakeQueue }): Applicati
           "dropped a replayed webhook body",
         );
       }
-    });
-    addHandler((req, res) => {
-      if (req.method !== "GET" || req.url !== "/healthz") return false;
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
-      return true;
     });
   };
 }

@@ -10,7 +10,7 @@ import { dump } from "js-yaml";
 import pino from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { inject } from "vitest";
-import { parseEnv } from "../../src/env.js";
+import { configDefaultsOf, parseEnv } from "../../src/env.js";
 import { createRedisConnection } from "../../src/queue/connection.js";
 import { createTaskBoard, type TaskBoard } from "../../src/queue/task-board.js";
 import { createTaskQueue, type TaskQueue } from "../../src/queue/task-queue.js";
@@ -20,6 +20,7 @@ import { createIntakeStep } from "../../src/web/intake.js";
 import { startIntakeWorker } from "../../src/worker/start-intake-worker.js";
 import { createTaskDeps } from "../../src/worker/create-task-deps.js";
 import { startTaskWorker } from "../../src/worker/start-worker.js";
+import { isFinalStatus } from "./status-comments.js";
 import { startFakeGitHub, type FakeComment, type FakeGitHub } from "./fake-github.js";
 import { startFakeModel, type FakeModel, type Script } from "./fake-model.js";
 import {
@@ -64,10 +65,6 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-// The headline of a final status (succeeded, answered, environment ready, cancelled, failed); matching words anywhere
-// would also match a command like `echo dns-failed` shown while the task still runs.
-const FINAL_STATE = /^\*\*Taskbox\*\* · (?:✅|💬|🛑|❌)/m;
-
 export async function waitFor<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
@@ -103,6 +100,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     TASKBOX_SANDBOX_IMAGE: options.env?.TASKBOX_SANDBOX_IMAGE ?? inject("sandboxImage"),
     OPENAI_API_KEY: "test-key",
     OPENAI_BASE_URL: model.baseUrl,
+    ANTHROPIC_API_KEY: "test-anthropic-key",
+    ANTHROPIC_BASE_URL: model.anthropicBaseUrl,
     GHE_HOST: github.host,
     GHE_PROTOCOL: "http",
     TASKBOX_SECRETS_FILE: secretsFile,
@@ -141,7 +140,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       deps: {
         queue,
         board,
-        configDefaults: { defaultModel: env.TASKBOX_MODEL, defaultImage: env.TASKBOX_SANDBOX_IMAGE },
+        configDefaults: configDefaultsOf(env),
       },
       installation: (id) => probot.auth(id),
       log,
@@ -158,6 +157,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
 
   async function send(event: string, payload: object, deliveryId: string = randomUUID()): Promise<number> {
+    github.learnFrom(payload);
     const body = JSON.stringify(payload);
     const response = await fetch(webhookUrl, {
       method: "POST",
@@ -189,17 +189,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     finalStatusOf(taskId, timeoutMs = 120_000) {
       return waitFor(
         `the final status of task ${taskId}`,
-        () => github.comments.find((c) => c.body.includes(`taskbox:task=${taskId} `) && FINAL_STATE.test(c.body)),
+        () => github.comments.find((c) => c.body.includes(`taskbox:task=${taskId} `) && isFinalStatus(c.body)),
         timeoutMs,
       );
     },
     finalStatus(issueNumber = 1, timeoutMs = 120_000) {
       return waitFor(
         "a final status comment",
-        () =>
-          github.comments.find(
-            (c) => c.issueNumber === issueNumber && c.body.includes("taskbox:task=") && FINAL_STATE.test(c.body),
-          ),
+        () => github.comments.find((c) => c.issueNumber === issueNumber && isFinalStatus(c.body)),
         timeoutMs,
       );
     },
