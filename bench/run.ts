@@ -14,11 +14,12 @@ import { createDockerSandboxFactory } from "../src/sandbox/docker-sandbox.js";
 import setupServices from "../test/support/global-setup.js";
 import { measureRunnerStarts, RUNNERS } from "./runner-start.js";
 import { OWNER, REPO, startHarness, type Harness } from "../test/support/taskbox-harness.js";
+import { measureWebhookAnswer } from "./webhook-answer.js";
 
 const WARM_RUNS = 10;
 const COLD_RUNS = 5;
 const SHELL_RUNS = 40;
-const TARGETS = { warmRatio: 1.5, warmMs: 1500, coldOverheadMs: 3000, shellRatio: 1.2 };
+const TARGETS = { warmRatio: 1.5, warmMs: 1500, coldOverheadMs: 3000, shellRatio: 1.2, webhookP99Ms: 100 };
 
 const docker = new Docker();
 const median = (values: number[]) => {
@@ -135,6 +136,16 @@ async function main(): Promise<void> {
     provide: (key: string, value: string) => void (provided[key] = value),
   } as unknown as TestProject);
   const image = provided.sandboxImage!;
+  const webhook = await measureWebhookAnswer(provided.redisUrl!);
+  console.log(
+    `webhook answer with ${webhook.queuedTasks} tasks queued, GitHub answering after ${webhook.githubDelayMs} ms: ` +
+      `p50 ${webhook.p50Ms} ms, p99 ${webhook.p99Ms} ms (goal p99 < ${TARGETS.webhookP99Ms} ms); ` +
+      `${webhook.intakeStepsDone} intake steps done meanwhile, load ${webhook.loadAverage}`,
+  );
+  if (process.argv.includes("--webhook-only")) {
+    await stopServices();
+    return;
+  }
   const harness = await startHarness({
     files: { "README.md": "# bench\n", ".github/taskbox.yml": config("warm") },
     script: (request) =>
@@ -192,6 +203,7 @@ async function main(): Promise<void> {
         medianStartMs: round(median(cold.map((t) => t.startMs))),
         allOverheadMs: cold.map((t) => round(t.startMs - t.setupMs)),
       },
+      webhook,
       runnerStarts,
       shell: {
         toolMs: round(shell.toolMs, 1),
@@ -200,6 +212,12 @@ async function main(): Promise<void> {
       },
     };
     const rows: Array<[string, string, string, string]> = [
+      [
+        `webhook answer, ${webhook.queuedTasks} tasks queued, GitHub +${webhook.githubDelayMs} ms`,
+        `p50 ${webhook.p50Ms} ms, p99 ${webhook.p99Ms} ms`,
+        "",
+        `p99 < ${TARGETS.webhookP99Ms} ms: ${webhook.p99Ms < TARGETS.webhookP99Ms ? "met" : "MISSED"}`,
+      ],
       ["floor: docker create + start + exec (bash -lc)", `${results.floorMs} ms`, "", ""],
       [
         "warm start (cache hit), median",

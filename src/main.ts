@@ -3,7 +3,6 @@ import Docker from "dockerode";
 import { getPrivateKey } from "@probot/get-private-key";
 import pino, { type Logger } from "pino";
 import { createProbot, run } from "probot";
-import { loadSecretsStore } from "./config/secrets.js";
 import { configDefaultsOf, EnvError, parseEnv, type TaskboxEnv } from "./env.js";
 import { createRedisConnection } from "./queue/connection.js";
 import { createTaskQueue } from "./queue/task-queue.js";
@@ -11,13 +10,17 @@ import { createTaskBoard } from "./queue/task-board.js";
 import { checkSandboxRuntime } from "./sandbox/sandbox-runtime.js";
 import { TaskboxOctokit } from "./github/taskbox-octokit.js";
 import { onShutdownSignals } from "./shutdown.js";
+import { createIntakeQueue } from "./queue/intake-queue.js";
 import { createTaskboxApp } from "./web/create-app.js";
+import { createIntakeStep } from "./web/intake.js";
+import type { WebDeps } from "./web/web-deps.js";
 import { createHealth, serveHealth, type Health, type ReadinessCheck } from "./web/health.js";
 import { createRateLimiter } from "./web/rate-limit.js";
 import { startDeliveryRecovery } from "./web/recover-deliveries.js";
 import { createTaskDeps } from "./worker/create-task-deps.js";
 import { drainWorker } from "./worker/drain-worker.js";
 import { startOrphanReaper } from "./worker/reap-orphans.js";
+import { startIntakeWorker } from "./worker/start-intake-worker.js";
 import { startTaskWorker } from "./worker/start-worker.js";
 
 type Shutdown = () => Promise<void>;
@@ -46,20 +49,8 @@ function redisCheck(connection: { ping(): Promise<unknown> }): ReadinessCheck {
 
 async function startWeb(env: TaskboxEnv, log: Logger, health: Health): Promise<Started> {
   const connection = createRedisConnection(env.REDIS_URL, "producer");
-  const queue = createTaskQueue(connection, env.TASKBOX_QUEUE_PREFIX);
-  const taskboxApp = createTaskboxApp({
-    queue,
-    board: createTaskBoard(connection, env.TASKBOX_QUEUE_PREFIX),
-    configDefaults: configDefaultsOf(env),
-    loadSecrets: () => loadSecretsStore(env.TASKBOX_SECRETS_FILE),
-    rateLimiter: createRateLimiter({
-      redis: connection,
-      prefix: env.TASKBOX_QUEUE_PREFIX,
-      perUser: env.TASKBOX_RATE_LIMIT_USER,
-      perInstallation: env.TASKBOX_RATE_LIMIT_INSTALLATION,
-    }),
-    maxRequestChars: env.TASKBOX_MAX_REQUEST_CHARS,
-  });
+  const intake = createIntakeQueue(connection, env.TASKBOX_QUEUE_PREFIX);
+  const taskboxApp = createTaskboxApp({ intake });
   const app: Parameters<typeof run>[0] = async (probot, options) => {
     await taskboxApp(probot, options);
     options.addHandler((req, res) => health.handler(req, res));
@@ -81,10 +72,43 @@ async function startWeb(env: TaskboxEnv, log: Logger, health: Health): Promise<S
   const shutdown = async () => {
     await server.stop();
     await recovery?.stop();
-    await queue.close();
+    await intake.close();
     connection.disconnect();
   };
   return { shutdown, readiness: [redisCheck(connection)] };
+}
+
+/** The intake step, which every role runs: it needs GitHub and Redis, never Docker or the model. */
+function startIntake(env: TaskboxEnv, log: Logger): Started {
+  const producer = createRedisConnection(env.REDIS_URL, "producer");
+  const connection = createRedisConnection(env.REDIS_URL, "worker");
+  const queue = createTaskQueue(producer, env.TASKBOX_QUEUE_PREFIX);
+  const probot = createProbot({ overrides: { log, ...PROBOT_OPTIONS } });
+  const deps: WebDeps = {
+    queue,
+    board: createTaskBoard(producer, env.TASKBOX_QUEUE_PREFIX),
+    configDefaults: configDefaultsOf(env),
+    rateLimiter: createRateLimiter({
+      redis: producer,
+      prefix: env.TASKBOX_QUEUE_PREFIX,
+      perUser: env.TASKBOX_RATE_LIMIT_USER,
+      perInstallation: env.TASKBOX_RATE_LIMIT_INSTALLATION,
+    }),
+    maxRequestChars: env.TASKBOX_MAX_REQUEST_CHARS,
+  };
+  const worker = startIntakeWorker({
+    connection,
+    prefix: env.TASKBOX_QUEUE_PREFIX,
+    intake: createIntakeStep({ deps, installation: (id) => probot.auth(id), log }),
+    log,
+  });
+  const shutdown = async () => {
+    await worker.close();
+    await queue.close();
+    connection.disconnect();
+    producer.disconnect();
+  };
+  return { shutdown, readiness: [] };
 }
 
 async function startWorker(env: TaskboxEnv, log: Logger): Promise<Started> {
@@ -161,7 +185,7 @@ async function main(): Promise<void> {
   }
   const readiness: ReadinessCheck[] = [];
   const health = createHealth(readiness);
-  const started: Started[] = [];
+  const started: Started[] = [startIntake(env, log)];
   if (env.TASKBOX_ROLE !== "worker") started.push(await startWeb(env, log, health));
   if (env.TASKBOX_ROLE !== "web") started.push(await startWorker(env, log));
   readiness.push(...started.flatMap((part) => part.readiness));

@@ -87,9 +87,12 @@ local waiting = redis.call('ZRANGE', KEYS[3], 0, 0)
 return {nextInThread or '', waiting[1] or ''}
 `;
 
-export function createTaskBoard(redis: Redis, prefix: string): TaskBoard {
+type BoardKeys = ReturnType<typeof boardKeys>;
+
+function boardKeys(prefix: string) {
   const base = `${prefix}:taskbox`;
-  const keys = {
+  return {
+    base,
     record: (taskId: string) => `${base}:task:${taskId}`,
     history: (thread: ThreadRef) => `${base}:thread:${thread.repository}#${thread.number}`,
     pull: (pull: ThreadRef) => `${base}:pull:${pull.repository}#${pull.number}`,
@@ -97,19 +100,22 @@ export function createTaskBoard(redis: Redis, prefix: string): TaskBoard {
     running: (repository: string) => `${base}:running:${repository}`,
     waiting: (repository: string) => `${base}:waiting:${repository}`,
     cancel: (taskId: string) => `${base}:cancel:${taskId}`,
+    /** The keys a task's turn depends on, as TRY_START and LEAVE take them. */
+    gate: (thread: ThreadRef) => [
+      `${base}:line:${thread.repository}#${thread.number}`,
+      `${base}:running:${thread.repository}`,
+      `${base}:waiting:${thread.repository}`,
+    ],
   };
-  const gateKeys = (thread: ThreadRef) => [
-    keys.line(thread),
-    keys.running(thread.repository),
-    keys.waiting(thread.repository),
-  ];
+}
 
+/** Task records, and the thread and pull request histories that index them. */
+function recordsOf(redis: Redis, keys: BoardKeys) {
   async function records(taskIds: string[]): Promise<TaskRecord[]> {
     if (taskIds.length === 0) return [];
     const values = await redis.mget(taskIds.map(keys.record));
     return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as TaskRecord]));
   }
-
   async function index(key: string, record: TaskRecord): Promise<void> {
     await redis
       .multi()
@@ -118,12 +124,39 @@ export function createTaskBoard(redis: Redis, prefix: string): TaskBoard {
       .expire(key, RECORD_TTL_S)
       .exec();
   }
+  return {
+    index,
+    methods: {
+      async get(taskId: string) {
+        return (await records([taskId]))[0];
+      },
+      async update(taskId: string, changes: Partial<TaskRecord>) {
+        const current = (await records([taskId]))[0];
+        if (!current) return undefined;
+        const next = { ...current, ...changes };
+        await redis.set(keys.record(taskId), JSON.stringify(next), "EX", RECORD_TTL_S);
+        return next;
+      },
+      async history(thread: ThreadRef, limit = 10) {
+        return records(await redis.zrevrange(keys.history(thread), 0, limit - 1));
+      },
+      async pullHistory(pull: ThreadRef) {
+        return records(await redis.zrange(keys.pull(pull), "0", "-1"));
+      },
+      async addToPull(pull: ThreadRef, record: TaskRecord) {
+        await index(keys.pull(pull), record);
+      },
+    } satisfies Partial<TaskBoard>,
+  };
+}
 
+/** Thread lines and repository slots: whose turn it is. */
+function turnsOf(redis: Redis, keys: BoardKeys) {
   async function gate(thread: ThreadRef, taskId: string, cap: number, claim: boolean): Promise<StartDecision> {
     const [outcome, head] = (await redis.eval(
       TRY_START,
       3,
-      ...gateKeys(thread),
+      ...keys.gate(thread),
       taskId,
       String(cap),
       claim ? "1" : "0",
@@ -132,10 +165,39 @@ export function createTaskBoard(redis: Redis, prefix: string): TaskBoard {
     if (outcome === "thread") return { ok: false, reason: "thread", blockedBy: head };
     return { ok: false, reason: "repository", running: await redis.smembers(keys.running(thread.repository)) };
   }
-
   return {
-    cancelChannel: `${base}:cancel`,
+    async line(thread: ThreadRef) {
+      return redis.lrange(keys.line(thread), 0, -1);
+    },
+    async leave(thread: ThreadRef, taskId: string) {
+      const [nextInThread, nextInRepository] = (await redis.eval(LEAVE, 3, ...keys.gate(thread), taskId)) as [
+        string,
+        string,
+      ];
+      return { nextInThread: nextInThread || undefined, nextInRepository: nextInRepository || undefined };
+    },
+    async releaseSlot(repository: string, taskId: string) {
+      await redis.srem(keys.running(repository), taskId);
+    },
+    tryStart: (thread: ThreadRef, taskId: string, cap: number) => gate(thread, taskId, cap, true),
+    async couldStart(thread: ThreadRef, taskId: string, cap: number) {
+      return (await gate(thread, taskId, cap, false)).ok;
+    },
+    async waitForSlot(thread: ThreadRef, taskId: string, since: number) {
+      await redis.zadd(keys.waiting(thread.repository), "NX", String(since), taskId);
+    },
+  } satisfies Partial<TaskBoard>;
+}
 
+export function createTaskBoard(redis: Redis, prefix: string): TaskBoard {
+  const keys = boardKeys(prefix);
+  const { index, methods } = recordsOf(redis, keys);
+  return {
+    cancelChannel: `${keys.base}:cancel`,
+    ...methods,
+    ...turnsOf(redis, keys),
+
+    /** Records the task and puts it at the end of its thread's line; returns the tasks ahead of it. */
     async add(record) {
       const thread = { repository: record.repository, number: record.thread.number };
       await redis
@@ -149,59 +211,9 @@ export function createTaskBoard(redis: Redis, prefix: string): TaskBoard {
       return line.slice(0, line.indexOf(record.taskId));
     },
 
-    async get(taskId) {
-      return (await records([taskId]))[0];
-    },
-
-    async update(taskId, changes) {
-      const current = (await records([taskId]))[0];
-      if (!current) return undefined;
-      const next = { ...current, ...changes };
-      await redis.set(keys.record(taskId), JSON.stringify(next), "EX", RECORD_TTL_S);
-      return next;
-    },
-
-    async history(thread, limit = 10) {
-      return records(await redis.zrevrange(keys.history(thread), 0, limit - 1));
-    },
-
-    async pullHistory(pull) {
-      return records(await redis.zrange(keys.pull(pull), "0", "-1"));
-    },
-
-    async addToPull(pull, record) {
-      await index(keys.pull(pull), record);
-    },
-
-    async line(thread) {
-      return redis.lrange(keys.line(thread), 0, -1);
-    },
-
-    async leave(thread, taskId) {
-      const [nextInThread, nextInRepository] = (await redis.eval(LEAVE, 3, ...gateKeys(thread), taskId)) as [
-        string,
-        string,
-      ];
-      return { nextInThread: nextInThread || undefined, nextInRepository: nextInRepository || undefined };
-    },
-
-    async releaseSlot(repository, taskId) {
-      await redis.srem(keys.running(repository), taskId);
-    },
-
-    tryStart: (thread, taskId, cap) => gate(thread, taskId, cap, true),
-
-    async couldStart(thread, taskId, cap) {
-      return (await gate(thread, taskId, cap, false)).ok;
-    },
-
-    async waitForSlot(thread, taskId, since) {
-      await redis.zadd(keys.waiting(thread.repository), "NX", String(since), taskId);
-    },
-
     async requestCancel(request) {
       await redis.set(keys.cancel(request.taskId), request.by, "EX", CANCEL_TTL_S);
-      await redis.publish(`${base}:cancel`, JSON.stringify(request));
+      await redis.publish(`${keys.base}:cancel`, JSON.stringify(request));
     },
 
     async cancelRequestOf(taskId) {

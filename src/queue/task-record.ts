@@ -1,10 +1,10 @@
 import type { PhaseName, TaskState, TaskStatus } from "../report/task-status.js";
-import type { TaskContext, ThreadKind } from "./task-job.js";
+import type { TaskContext, TaskJobData, ThreadKind } from "./task-job.js";
 
 const SUMMARY_CHARS = 8_000;
 const MESSAGE_CHARS = 2_000;
 
-export type TaskTriggerKind = "comment" | "label" | "retry";
+export type TaskTriggerKind = TaskJobData["trigger"]["kind"];
 
 /**
  * What Taskbox remembers about a task after its job is gone: enough for `/taskbox status`, `/taskbox retry` and
@@ -33,6 +33,24 @@ export interface TaskRecord {
   summary?: string;
   failure?: { phase: string; message: string };
   cancelledBy?: string;
+}
+
+/** The record of a task as it is queued: one mapping from its job, so that the two never disagree. */
+export function newTaskRecord(job: TaskJobData, statusCommentUrl: string | undefined): TaskRecord {
+  return {
+    taskId: job.taskId,
+    repository: `${job.owner}/${job.repo}`,
+    thread: { kind: job.thread, number: job.issue.number },
+    trigger: job.trigger.kind,
+    request: job.request,
+    context: job.context,
+    requestedBy: job.requestedBy,
+    retryOf: job.trigger.kind === "retry" ? job.trigger.retryOf : undefined,
+    state: "queued",
+    createdAt: job.enqueuedAt,
+    statusCommentId: job.statusCommentId,
+    statusCommentUrl,
+  };
 }
 
 // Listed the other way round, any state added later (an environment check's "ready") counts as final.

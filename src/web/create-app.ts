@@ -1,12 +1,31 @@
 import type { ApplicationFunction } from "probot";
-import { handleIssueComment } from "./handle-issue-comment.js";
-import { handleIssueLabeled, handlePullRequestLabeled } from "./handle-labeled.js";
-import type { WebDeps } from "./web-deps.js";
+import { INTAKE_EVENTS, INTAKE_JOB_VERSION, type IntakeJobData } from "../queue/intake-job.js";
+import { enqueueIntake, type IntakeQueue } from "../queue/intake-queue.js";
+import { usingQueue } from "./queue-unavailable.js";
+import { mayAskTaskbox } from "./recognise-webhook.js";
 
-export function createTaskboxApp(deps: WebDeps): ApplicationFunction {
+/**
+ * The webhook path: Probot has verified the signature; a webhook that may ask Taskbox for something is queued for
+ * the intake step (intake.ts), at most once per delivery and per signed body, and GitHub gets its answer. No GitHub
+ * call happens here. Without Redis the answer is a 503, and the delivery is recovered later (recover-deliveries.ts).
+ */
+export function createTaskboxApp({ intake }: { intake: IntakeQueue }): ApplicationFunction {
   return (app) => {
-    app.on("issue_comment.created", (context) => handleIssueComment(context, deps));
-    app.on("issues.labeled", (context) => handleIssueLabeled(context, deps));
-    app.on("pull_request.labeled", (context) => handlePullRequestLabeled(context, deps));
+    app.on([...INTAKE_EVENTS], async (context) => {
+      if (!mayAskTaskbox(context.name, context.payload)) return;
+      const webhook = {
+        version: INTAKE_JOB_VERSION,
+        deliveryId: context.id,
+        name: context.name,
+        payload: context.payload,
+      };
+      const queued = await usingQueue(() => enqueueIntake(intake, webhook as IntakeJobData));
+      if (queued.duplicateOf) {
+        context.log.warn(
+          { deliveryId: context.id, duplicateOf: queued.duplicateOf },
+          "dropped a replayed webhook body",
+        );
+      }
+    });
   };
 }

@@ -1,21 +1,20 @@
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
-import type { TaskStatus } from "../report/task-status.js";
 import { removeTriggerLabel } from "../github/remove-trigger-label.js";
+import type { TaskBoard, ThreadRef } from "../queue/task-board.js";
+import type { TaskJobData } from "../queue/task-job.js";
+import type { TaskQueue } from "../queue/task-queue.js";
+import { recordOfStatus, type TaskRecord } from "../queue/task-record.js";
+import type { TaskStatus } from "../report/task-status.js";
 import { runTask } from "../task/run-task.js";
 import type { TaskDeps, TaskEndHook } from "../task/task-scope.js";
+import { followUpHint } from "./follow-up-hint.js";
+import { failUnreadableJob, readTaskJob } from "./read-task-job.js";
 import type { RunningTasks } from "./running-tasks.js";
-import type { TaskBoard, ThreadRef } from "../queue/task-board.js";
-import { jobIdForTask, type FollowUpHint, type TaskJobData } from "../queue/task-job.js";
-import { recordOfStatus, type TaskRecord } from "../queue/task-record.js";
-import type { TaskQueue } from "../queue/task-queue.js";
+import { claimTurn, releaser, type TurnOptions } from "./task-turn.js";
 
 /** A waiting task is normally woken by the task it waits for; this re-check covers workers that died. */
 const DEFAULT_RECHECK_MS = 10_000;
-/** The web process adds a task to its line just before its job exists; younger line entries are never stale. */
-const ENQUEUE_GRACE_MS = 60_000;
-const EARLIER_TASKS = 10;
-const LIVE_STATES = new Set(["active", "waiting", "delayed", "prioritized", "waiting-children"]);
 
 export interface TaskJobProcessorOptions {
   board: TaskBoard;
@@ -31,131 +30,76 @@ export interface TaskJobProcessorOptions {
   run?: typeof runTask;
 }
 
-export type TaskJobProcessor = (job: Job<TaskJobData>, token?: string, signal?: AbortSignal) => Promise<TaskStatus>;
+/** Undefined only for a job so unreadable that it does not say where its status comment is. */
+export type TaskJobProcessor = (
+  job: Job<unknown>,
+  token?: string,
+  signal?: AbortSignal,
+) => Promise<TaskStatus | undefined>;
+
+/** Records how the task ended, and takes its trigger label off; the thread is handed on however that goes. */
+function endHook(
+  board: TaskBoard,
+  thread: ThreadRef,
+  data: TaskJobData,
+  release: () => Promise<void>,
+  now: () => number,
+): TaskEndHook {
+  return async (status, { octokit, redact }) => {
+    try {
+      const record = await board.update(data.taskId, recordOfStatus(status, redact, now()));
+      const pull = record?.pullRequest;
+      if (record && pull && (status.state === "succeeded" || status.state === "answered")) {
+        await board.addToPull({ repository: thread.repository, number: pull.number }, record);
+      }
+      if (data.trigger.kind === "label") {
+        const label = { owner: data.owner, repo: data.repo, number: data.issue.number, label: data.trigger.label };
+        await removeTriggerLabel(octokit, label);
+      }
+    } finally {
+      await release();
+    }
+  };
+}
 
 /**
  * Runs a task job once its turn has come: it must be first in its thread's line, and its repository must have a free
  * slot. Otherwise the job goes back to the delayed set (freeing this worker for other repositories' tasks) until the
- * task before it ends and promotes it. The task's record follows it from start to end.
+ * task before it ends and promotes it. The task's record follows it from start to end. A job this worker cannot
+ * read (queued by another version) fails its task with a status comment that says so.
  */
 export function createTaskJobProcessor(options: TaskJobProcessorOptions): TaskJobProcessor {
-  const { board, queue, deps, running, repositoryConcurrency: cap, log, now = Date.now, run = runTask } = options;
+  const { board, deps, running, log, now = Date.now, run = runTask } = options;
   const recheckMs = options.recheckMs ?? DEFAULT_RECHECK_MS;
-
-  async function isLive(taskId: string): Promise<boolean> {
-    const state = await queue.getJobState(jobIdForTask(taskId));
-    if (LIVE_STATES.has(state)) return true;
-    if (state !== "unknown") return false;
-    const record = await board.get(taskId);
-    return record !== undefined && now() - record.createdAt < ENQUEUE_GRACE_MS;
-  }
-
-  /** Claims the task's turn; entries left behind by a worker that died are cleared on the way. */
-  async function claimTurn(thread: ThreadRef, data: TaskJobData): Promise<boolean> {
-    for (;;) {
-      const decision = await board.tryStart(thread, data.taskId, cap);
-      if (decision.ok) return true;
-      if (decision.reason === "thread") {
-        if (await isLive(decision.blockedBy)) return false;
-        log.warn(
-          { taskId: data.taskId, stale: decision.blockedBy },
-          "dropping a task that no longer runs from its thread's line",
-        );
-        await board.leave(thread, decision.blockedBy);
-        continue;
-      }
-      let freed = false;
-      for (const taskId of decision.running) {
-        if ((await queue.getJobState(jobIdForTask(taskId))) === "active") continue;
-        log.warn({ taskId: data.taskId, stale: taskId }, "freeing the repository slot of a task that no longer runs");
-        await board.releaseSlot(thread.repository, taskId);
-        freed = true;
-      }
-      if (!freed) {
-        await board.waitForSlot(thread, data.taskId, data.enqueuedAt);
-        return false;
-      }
-    }
-  }
-
-  async function promote(taskId: string | undefined): Promise<void> {
-    if (taskId === undefined) return;
-    const job = await queue.getJob(jobIdForTask(taskId));
-    // Only a delayed job can be promoted; one that is already waiting or running needs nothing.
-    await job?.promote().catch(() => undefined);
-  }
-
-  async function followUpHint(thread: ThreadRef, data: TaskJobData): Promise<FollowUpHint> {
-    let pullNumber: number | undefined = data.thread === "pull" ? data.issue.number : undefined;
-    if (pullNumber === undefined) {
-      const earlier = await board.history(thread, 50);
-      pullNumber = earlier.find((record) => record.taskId !== data.taskId && record.pullRequest)?.pullRequest?.number;
-    }
-    if (pullNumber === undefined) return { earlierTasks: [] };
-    const tasks = await board.pullHistory({ repository: thread.repository, number: pullNumber });
-    const earlierTasks = tasks
-      .filter((record) => record.taskId !== data.taskId)
-      .slice(-EARLIER_TASKS)
-      .map(({ taskId, requestedBy, request, state, summary }) => ({ taskId, requestedBy, request, state, summary }));
-    return { pullNumber, earlierTasks };
-  }
-
-  /**
-   * Hands the thread and the repository slot on, once: the next tasks are woken while this task's status comment
-   * is finalised, so the job completes right after its comment says so.
-   */
-  function releaser(thread: ThreadRef, taskId: string): () => Promise<void> {
-    let released = false;
-    return async () => {
-      if (released) return;
-      released = true;
-      const next = await board.leave(thread, taskId);
-      await promote(next.nextInThread);
-      await promote(next.nextInRepository);
-    };
-  }
-
-  function onEnd(thread: ThreadRef, data: TaskJobData, release: () => Promise<void>): TaskEndHook {
-    return async (status, { octokit, redact }) => {
-      try {
-        const record = await board.update(data.taskId, recordOfStatus(status, redact, now()));
-        const pull = record?.pullRequest;
-        if (record && pull && (status.state === "succeeded" || status.state === "answered")) {
-          await board.addToPull({ repository: thread.repository, number: pull.number }, record);
-        }
-        if (data.trigger?.kind === "label") {
-          await removeTriggerLabel(octokit, {
-            owner: data.owner,
-            repo: data.repo,
-            number: data.issue.number,
-            label: data.trigger.label,
-          });
-        }
-      } finally {
-        await release();
-      }
-    };
-  }
+  const turns: TurnOptions = {
+    board,
+    queue: options.queue,
+    repositoryConcurrency: options.repositoryConcurrency,
+    log,
+    now,
+  };
 
   return async (job, token, signal) => {
-    const data = job.data;
+    const read = readTaskJob(job.data);
+    if (!read.ok) return failUnreadableJob(job.data, read.problem, { installation: deps.installation, board, log });
+    const data = read.job;
     const thread = { repository: `${data.owner}/${data.repo}`, number: data.issue.number };
-    if (!(await claimTurn(thread, data))) {
+    if (!(await claimTurn(turns, thread, data))) {
       await job.moveToDelayed(now() + recheckMs, token);
       // The task ahead may have ended between the claim and the move, promoting nothing: then wake up at once.
-      if (await board.couldStart(thread, data.taskId, cap)) await job.promote().catch(() => undefined);
+      if (await board.couldStart(thread, data.taskId, turns.repositoryConcurrency))
+        await job.promote().catch(() => undefined);
       throw new DelayedError();
     }
-
     const cancelSignal = running.track(data.taskId);
-    const release = releaser(thread, data.taskId);
+    const release = releaser(turns, thread, data.taskId);
     try {
       const cancelledBy = await board.cancelRequestOf(data.taskId);
       if (cancelledBy) running.cancel({ taskId: data.taskId, by: cancelledBy });
       await board.update(data.taskId, { state: "preparing", startedAt: now() } satisfies Partial<TaskRecord>);
-      const followUp = await followUpHint(thread, data);
+      const followUp = await followUpHint(board, thread, data);
       const taskSignal = signal ? AbortSignal.any([signal, cancelSignal]) : cancelSignal;
-      return await run({ ...data, followUp }, deps, taskSignal, onEnd(thread, data, release));
+      return await run({ ...data, followUp }, deps, taskSignal, endHook(board, thread, data, release, now));
     } finally {
       running.untrack(data.taskId);
       await release(); // when the task ended before its end hook could run

@@ -6,13 +6,23 @@ import { createRunningTasks, listenForCancels } from "./running-tasks.js";
 import { createTaskBoard } from "../queue/task-board.js";
 import { TASK_QUEUE_NAME, type TaskJobData } from "../queue/task-job.js";
 import { createTaskQueue } from "../queue/task-queue.js";
-import type { TaskState } from "../report/task-status.js";
+import type { TaskStatus } from "../report/task-status.js";
 import type { TaskDeps } from "../task/task-scope.js";
 import { finishAbandonedTask, isStalledTooOften } from "./finish-abandoned-task.js";
 
-export interface TaskJobResult {
-  state: TaskState;
-  pullRequest?: { number: number; url: string };
+/** What a finished job keeps in Redis: its state, and the pull request it opened. */
+type TaskJobResult = Pick<TaskStatus, "state" | "pullRequest"> | undefined;
+
+/** A job BullMQ gives up on after its workers died has no attempt left to finish its status comment: this does. */
+function finishIfAbandoned(
+  job: TaskJobData,
+  error: Error,
+  { maxStalledCount, deps, log }: { maxStalledCount: number; deps: TaskDeps; log: Logger },
+): void {
+  if (!isStalledTooOften(error)) return;
+  finishAbandonedTask({ job, maxStalledCount, installation: deps.installation, log }).catch((finishError: unknown) =>
+    log.error({ taskId: job.taskId, err: finishError }, "could not finish the status comment of an abandoned task"),
+  );
 }
 
 export function startTaskWorker(options: {
@@ -51,7 +61,7 @@ export function startTaskWorker(options: {
     TASK_QUEUE_NAME,
     async (job, token, signal) => {
       const status = await processJob(job, token, signal);
-      return { state: status.state, pullRequest: status.pullRequest };
+      return status && { state: status.state, pullRequest: status.pullRequest };
     },
     {
       connection: options.connection,
@@ -66,17 +76,7 @@ export function startTaskWorker(options: {
   );
   worker.on("failed", (job, error) => {
     log.error({ jobId: job?.id, err: error }, "task job failed");
-    // A job BullMQ gives up on after its workers died has no attempt left to finish its status comment.
-    if (job && isStalledTooOften(error)) {
-      finishAbandonedTask({
-        job: job.data,
-        maxStalledCount: worker.opts.maxStalledCount ?? 1,
-        installation: deps.installation,
-        log,
-      }).catch((finishError: unknown) =>
-        log.error({ jobId: job.id, err: finishError }, "could not finish the status comment of an abandoned task"),
-      );
-    }
+    if (job) finishIfAbandoned(job.data, error, { maxStalledCount: worker.opts.maxStalledCount ?? 1, deps, log });
   });
   worker.on("error", (error) => log.error({ err: error }, "worker error"));
   worker.on("closed", () => {

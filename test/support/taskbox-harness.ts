@@ -14,7 +14,10 @@ import { configDefaultsOf, parseEnv } from "../../src/env.js";
 import { createRedisConnection } from "../../src/queue/connection.js";
 import { createTaskBoard, type TaskBoard } from "../../src/queue/task-board.js";
 import { createTaskQueue, type TaskQueue } from "../../src/queue/task-queue.js";
+import { createIntakeQueue } from "../../src/queue/intake-queue.js";
 import { createTaskboxApp } from "../../src/web/create-app.js";
+import { createIntakeStep } from "../../src/web/intake.js";
+import { startIntakeWorker } from "../../src/worker/start-intake-worker.js";
 import { createTaskDeps } from "../../src/worker/create-task-deps.js";
 import { startTaskWorker } from "../../src/worker/start-worker.js";
 import { isFinalStatus } from "./status-comments.js";
@@ -124,18 +127,28 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const producer = createRedisConnection(env.REDIS_URL, "producer");
   const queue = createTaskQueue(producer, env.TASKBOX_QUEUE_PREFIX);
   const board = createTaskBoard(producer, env.TASKBOX_QUEUE_PREFIX);
-  const app = createTaskboxApp({
-    queue,
-    board,
-    configDefaults: configDefaultsOf(env),
-    loadSecrets: async () => options.secrets ?? {},
-  });
+  const intake = createIntakeQueue(producer, env.TASKBOX_QUEUE_PREFIX);
+  const app = createTaskboxApp({ intake });
   const server: Server = createServer(await createNodeMiddleware(app, { probot })); // eslint-disable-line @typescript-eslint/no-misused-promises -- Probot's middleware handles its own errors
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
 
   const workerConnection = createRedisConnection(env.REDIS_URL, "worker");
   const deps = createTaskDeps(env, probot, log, workerConnection);
+  const intakeWorker = startIntakeWorker({
+    connection: workerConnection,
+    prefix: env.TASKBOX_QUEUE_PREFIX,
+    intake: createIntakeStep({
+      deps: {
+        queue,
+        board,
+        configDefaults: configDefaultsOf(env),
+      },
+      installation: (id) => probot.auth(id),
+      log,
+    }),
+    log,
+  });
   const worker: Worker = startTaskWorker({
     connection: workerConnection,
     prefix: env.TASKBOX_QUEUE_PREFIX,
@@ -190,10 +203,13 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       );
     },
     async close() {
+      await intakeWorker.close();
       await worker.close();
       await deps.environmentCache.clear(); // the environments its tasks cached
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
+      await intake.obliterate({ force: true }).catch(() => undefined);
+      await intake.close();
       workerConnection.disconnect();
       producer.disconnect();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,7 +4,10 @@ import { Probot, ProbotOctokit } from "probot";
 import type { TaskJobData } from "../../../src/queue/task-job.js";
 import type { TaskQueue } from "../../../src/queue/task-queue.js";
 import type { TaskRecord } from "../../../src/queue/task-record.js";
+import { intakeJobSchema, type IntakeJobData } from "../../../src/queue/intake-job.js";
+import type { IntakeQueue } from "../../../src/queue/intake-queue.js";
 import { createTaskboxApp } from "../../../src/web/create-app.js";
+import { createIntakeStep } from "../../../src/web/intake.js";
 import { createMemoryTaskBoard, type MemoryTaskBoard } from "../../support/memory-task-board.js";
 import {
   issueCommentCreated,
@@ -62,21 +65,36 @@ const TestOctokit = ProbotOctokit.defaults((options: object) => ({
   throttle: { enabled: false },
 }));
 
+/**
+ * Probot with Taskbox's app, its intake queue run at once: each queued webhook goes through the intake step before
+ * the webhook's handler returns, so a test sees the step's GitHub calls and errors as Probot's receive settles.
+ */
 export function setup(
   queue: TaskQueue,
-  options: { secrets?: Record<string, Record<string, string>>; board?: MemoryTaskBoard } = {},
+  options: { board?: MemoryTaskBoard } = {},
 ): { probot: Probot; board: MemoryTaskBoard } {
   const board = options.board ?? createMemoryTaskBoard();
-  const probot = new Probot({ githubToken: UNIT_TOKEN, Octokit: TestOctokit, log: pino({ level: "silent" }) });
-  void probot.load(
-    createTaskboxApp({
-      queue,
-      board,
-      configDefaults: { defaultModel: "test-model", defaultImage: "taskbox-sandbox:latest" },
-      loadSecrets: async () => options.secrets ?? {},
-    }),
-    { cwd: process.cwd(), addHandler: () => {} },
-  );
+  const log = pino({ level: "silent" });
+  const probot = new Probot({ githubToken: UNIT_TOKEN, Octokit: TestOctokit, log });
+  const intakeStep = createIntakeStep({
+    deps: { queue, board, configDefaults: { defaultModel: "test-model", defaultImage: "taskbox-sandbox:latest" } },
+    installation: () => probot.auth(),
+    log,
+  });
+  const seen = new Set<string>();
+  const intake = {
+    add: async (_name: string, data: IntakeJobData, opts: { jobId: string }) => {
+      if (!seen.has(opts.jobId)) {
+        seen.add(opts.jobId);
+        await intakeStep(intakeJobSchema.parse(data));
+      }
+      return { data };
+    },
+  };
+  void probot.load(createTaskboxApp({ intake: intake as unknown as IntakeQueue }), {
+    cwd: process.cwd(),
+    addHandler: () => {},
+  });
   return { probot, board };
 }
 

@@ -4,7 +4,7 @@ import type { ProbotOctokit } from "probot";
 import { describe, expect, it, vi } from "vitest";
 import { createTaskJobProcessor } from "../../../src/worker/process-task-job.js";
 import { createRunningTasks } from "../../../src/worker/running-tasks.js";
-import { jobIdForTask, type TaskJobData } from "../../../src/queue/task-job.js";
+import { jobIdForTask, TASK_JOB_VERSION, type TaskJobData } from "../../../src/queue/task-job.js";
 import type { TaskQueue } from "../../../src/queue/task-queue.js";
 import type { TaskRecord } from "../../../src/queue/task-record.js";
 import type { TaskStatus } from "../../../src/report/task-status.js";
@@ -32,13 +32,22 @@ function record(taskId: string, number: number, overrides: Partial<TaskRecord> =
 
 function data(taskId: string, number: number, overrides: Partial<TaskJobData> = {}): TaskJobData {
   return {
+    version: TASK_JOB_VERSION,
     taskId,
+    installationId: 42,
     owner: "octo",
     repo: "hello",
+    defaultBranch: "main",
     issue: { number, title: "t", body: null, author: "maintainer", authorTrusted: true },
+    statusCommentId: 1,
+    requestedBy: "maintainer",
+    request: `request ${taskId}`,
+    config: {} as TaskJobData["config"],
     enqueuedAt: NOW - 1000,
+    thread: "issue",
+    trigger: { kind: "comment" },
     ...overrides,
-  } as TaskJobData;
+  };
 }
 
 /** BullMQ's side: job states by task id, and the calls the processor makes on jobs. */
@@ -94,6 +103,35 @@ const succeeded = (job: TaskJobData): TaskStatus => ({
 });
 
 describe("the task job processor", () => {
+  it("fails a job of a version it does not know in its status comment, without running it or crashing", async () => {
+    const board = createMemoryTaskBoard();
+    await board.add(record("future", 1));
+    const bull = fakeBull();
+    const updated: string[] = [];
+    const fakeOctokit = {
+      rest: {
+        issues: { updateComment: async ({ body }: { body: string }) => (updated.push(body), { data: { id: 1 } }) },
+      },
+    } as unknown as ProbotOctokit;
+    const process = createTaskJobProcessor({
+      board,
+      queue: bull.queue,
+      deps: { installation: async () => ({ octokit: fakeOctokit, mintToken: async () => "t" }) } as unknown as TaskDeps,
+      running: createRunningTasks(),
+      repositoryConcurrency: 1,
+      log: pino({ level: "silent" }),
+      now: () => NOW,
+      run: () => Promise.reject(new Error("an unreadable job must not run")),
+    });
+
+    const job = { ...data("future", 1), version: TASK_JOB_VERSION + 1 } as unknown as TaskJobData;
+    const result = await process(bull.job(job).job);
+
+    expect(result?.state).toBe("failed");
+    expect(updated[0]).toContain(`queued as job version ${TASK_JOB_VERSION + 1}`);
+    expect(await board.line({ repository: "octo/hello", number: 1 })).toEqual([]);
+  });
+
   it("runs the head of its thread's line, keeps its record, then leaves the line and wakes the next task", async () => {
     const board = createMemoryTaskBoard();
     await board.add(record("first", 1, { trigger: "label" }));
@@ -113,7 +151,7 @@ describe("the task job processor", () => {
     const result = await process(bull.job(data("first", 1, { trigger: { kind: "label", label: "taskbox" } })).job);
     expect(lineAtEnd).toEqual(["second"]);
 
-    expect(result.state).toBe("succeeded");
+    expect(result?.state).toBe("succeeded");
     expect(seen[0]?.startedAt).toBe(NOW);
     expect(await board.get("first")).toMatchObject({
       state: "succeeded",
@@ -157,7 +195,7 @@ describe("the task job processor", () => {
     const bull = fakeBull({ dead: "failed" });
     const { process } = processor(board, bull.queue, async (job) => succeeded(job));
 
-    expect((await process(bull.job(data("next", 1)).job)).state).toBe("succeeded");
+    expect((await process(bull.job(data("next", 1)).job))?.state).toBe("succeeded");
     expect(await board.line({ repository: "octo/hello", number: 1 })).toEqual([]);
   });
 
@@ -172,7 +210,7 @@ describe("the task job processor", () => {
     await expect(process(bull.job(data("other", 2)).job)).rejects.toBeInstanceOf(DelayedError);
     // A task of another repository is not held back.
     await board.add(record("elsewhere", 1, { repository: "octo/else" }));
-    expect((await process(bull.job(data("elsewhere", 1, { repo: "else" })).job)).state).toBe("succeeded");
+    expect((await process(bull.job(data("elsewhere", 1, { repo: "else" })).job))?.state).toBe("succeeded");
 
     expect(await board.leave({ repository: "octo/hello", number: 1 }, "busy")).toMatchObject({
       nextInRepository: "other",
@@ -187,7 +225,7 @@ describe("the task job processor", () => {
     const bull = fakeBull({ crashed: "waiting" }); // back in the queue after a stall: it holds no slot while it waits
     const { process } = processor(board, bull.queue, async (job) => succeeded(job));
 
-    expect((await process(bull.job(data("waiting", 2)).job)).state).toBe("succeeded");
+    expect((await process(bull.job(data("waiting", 2)).job))?.state).toBe("succeeded");
     expect(await board.line({ repository: "octo/hello", number: 1 })).toEqual(["crashed"]); // keeps its place in line
   });
 
