@@ -78,6 +78,18 @@ const envSchema = z.object({
     .default("false")
     .transform((value) => value === "true"),
   GHE_HOST: z.string().min(1).optional(),
+  // Task pages (docs/task-pages.md): on when the app's OAuth credentials are set.
+  PORT: positiveInt(3000),
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  TASKBOX_PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
+  TASKBOX_ADMINS: z
+    .string()
+    .default("")
+    .transform((list) => list.split(/[\s,]+/).filter(Boolean)),
   GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
 });
 
@@ -92,6 +104,12 @@ export function parseEnv(env: NodeJS.ProcessEnv): TaskboxEnv {
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
   throw new EnvError(`Invalid environment:\n${problems.join("\n")}`);
+}
+
+/** Where task pages live, or undefined when they are off (no GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET). */
+export function taskPagesUrl(env: TaskboxEnv): string | undefined {
+  if (!env.GITHUB_CLIENT_ID || !env.GITHUB_CLIENT_SECRET) return undefined;
+  return env.TASKBOX_PUBLIC_URL ?? `http://localhost:${env.PORT}`;
 }
 
 /** The worker talks to the model; the web process does not need a key. */

@@ -4,13 +4,16 @@ import { getPrivateKey } from "@probot/get-private-key";
 import pino, { type Logger } from "pino";
 import { createProbot, run } from "probot";
 import { loadSecretsStore } from "./config/secrets.js";
-import { EnvError, parseEnv, type TaskboxEnv } from "./env.js";
+import { EnvError, parseEnv, taskPagesUrl, type TaskboxEnv } from "./env.js";
+import { metrics } from "./metrics/metrics.js";
 import { createRedisConnection } from "./queue/connection.js";
 import { createTaskQueue } from "./queue/task-queue.js";
 import { createTaskBoard } from "./queue/task-board.js";
+import { createTranscriptStore } from "./report/transcript-store.js";
 import { checkSandboxRuntime } from "./sandbox/sandbox-runtime.js";
 import { TaskboxOctokit } from "./taskbox-octokit.js";
 import { createTaskboxApp } from "./web/create-app.js";
+import { createPagesHandler } from "./web/pages/mount-pages.js";
 import { createRateLimiter } from "./web/rate-limit.js";
 import { startDeliveryRecovery } from "./web/recover-deliveries.js";
 import { createTaskDeps } from "./worker/create-task-deps.js";
@@ -35,9 +38,12 @@ function hasAppCredentials(): boolean {
 async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
   const connection = createRedisConnection(env.REDIS_URL, "producer");
   const queue = createTaskQueue(connection, env.TASKBOX_QUEUE_PREFIX);
-  const app = createTaskboxApp({
+  const board = createTaskBoard(connection, env.TASKBOX_QUEUE_PREFIX);
+  metrics.watchQueue(queue);
+  const pagesUrl = taskPagesUrl(env);
+  const webDeps = {
     queue,
-    board: createTaskBoard(connection, env.TASKBOX_QUEUE_PREFIX),
+    board,
     configDefaults: { defaultModel: env.TASKBOX_MODEL, defaultImage: env.TASKBOX_SANDBOX_IMAGE },
     loadSecrets: () => loadSecretsStore(env.TASKBOX_SECRETS_FILE),
     rateLimiter: createRateLimiter({
@@ -47,7 +53,27 @@ async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
       perInstallation: env.TASKBOX_RATE_LIMIT_INSTALLATION,
     }),
     maxRequestChars: env.TASKBOX_MAX_REQUEST_CHARS,
-  });
+  };
+  const app = createTaskboxApp(webDeps, (clients) =>
+    createPagesHandler({
+      oauth: pagesUrl
+        ? {
+            clientId: env.GITHUB_CLIENT_ID!,
+            clientSecret: env.GITHUB_CLIENT_SECRET!,
+            gheHost: env.GHE_HOST,
+            gheProtocol: env.GHE_PROTOCOL,
+          }
+        : undefined,
+      publicUrl: pagesUrl ?? "",
+      admins: env.TASKBOX_ADMINS,
+      clients,
+      web: webDeps,
+      transcripts: createTranscriptStore({ redis: connection, prefix: env.TASKBOX_QUEUE_PREFIX, log }),
+      redis: connection,
+      log,
+    }),
+  );
+  if (!pagesUrl) log.info("task pages are off: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET to turn them on");
   const server = await run(app, { log, env: { ...process.env, REDIS_URL: undefined }, Octokit: TaskboxOctokit });
   // Webhooks refused while the queue was down are redelivered; Probot's own client authenticates as the app.
   const appProbot = createProbot({ overrides: { log, ...PROBOT_OPTIONS } });

@@ -7,6 +7,7 @@ import type { RunningTasks } from "./running-tasks.js";
 import type { TaskBoard, ThreadRef } from "./task-board.js";
 import { jobIdForTask, type FollowUpHint, type TaskJobData } from "./task-job.js";
 import { recordOfStatus, type TaskRecord } from "./task-record.js";
+import { metrics } from "../metrics/metrics.js";
 import type { TaskQueue } from "./task-queue.js";
 
 /** A waiting task is normally woken by the task it waits for; this re-check covers workers that died. */
@@ -146,6 +147,8 @@ export function createTaskJobProcessor(options: TaskJobProcessorOptions): TaskJo
       throw new DelayedError();
     }
 
+    metrics.tasksStarted.inc({ kind: data.kind ?? "task" });
+    metrics.queueWait.observe(Math.max(0, now() - data.enqueuedAt) / 1000);
     const cancelSignal = running.track(data.taskId);
     const release = releaser(thread, data.taskId);
     try {

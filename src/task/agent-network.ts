@@ -3,6 +3,7 @@ import type { EgressDecision } from "../sandbox/egress-proxy.js";
 import { compileEgressPolicy } from "../sandbox/network-policy.js";
 import type { NetworkAccess } from "../sandbox/types.js";
 import type { TaskScope } from "./run-task.js";
+import { metrics } from "../metrics/metrics.js";
 
 /** Room for the list in one status note (render-status cuts notes at 300 characters). */
 const NOTE_LIST_BUDGET = 170;
@@ -40,6 +41,12 @@ function deniedRequestsNote(scope: TaskScope): (decision: EgressDecision) => voi
   const methods = new Set<string>();
   let note: string | undefined;
   return (decision) => {
+    metrics.egressDenials.inc({ reason: decision.reason });
+    scope.transcript.append({
+      type: "denied",
+      host: decision.reason === "sni" && decision.serverName ? decision.serverName : decision.host,
+      reason: decision.reason === "method" ? `method ${decision.method} not in internet.methods` : `${decision.reason}: not in internet.allow`,
+    });
     const before = hosts.size + methods.size;
     if (decision.reason === "method") methods.add(`${decision.method} ${decision.host}`);
     else hosts.add(decision.reason === "sni" && decision.serverName ? decision.serverName : decision.host);

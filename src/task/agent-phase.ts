@@ -1,6 +1,7 @@
 import { collectAgentsMd, renderAgentsMd } from "../agent/agents-md.js";
 import { buildSystemPrompt } from "../agent/prompt.js";
 import { ModelApiError, runAgent } from "../agent/run-agent.js";
+import type { TokenUsage } from "../agent/token-usage.js";
 import { collectDiff, DiffTooLargeError } from "../sandbox/collect-diff.js";
 import { execReclaimingProcesses } from "../sandbox/stop-stray-processes.js";
 import type { Sandbox } from "../sandbox/types.js";
@@ -8,10 +9,18 @@ import type { TaskScope } from "./run-task.js";
 import { TaskFailure } from "./task-failure.js";
 import { startAgentNetwork } from "./agent-network.js";
 import { buildTaskPromptFor } from "./follow-up-prompt.js";
+import { metrics } from "../metrics/metrics.js";
+import { BUILTIN_RUNNER } from "./task-transcript.js";
 
 const WORKSPACE = "/workspace";
 const COMMAND_OUTPUT_BYTES = 1024 * 1024;
 const MAX_PATCH_BYTES = 20 * 1024 * 1024;
+
+function recordTokens(scope: TaskScope, usage: TokenUsage): void {
+  scope.transcript.append({ type: "tokens", runner: BUILTIN_RUNNER, ...usage });
+  metrics.modelTokens.inc({ runner: BUILTIN_RUNNER, kind: "prompt" }, usage.promptTokens);
+  metrics.modelTokens.inc({ runner: BUILTIN_RUNNER, kind: "completion" }, usage.completionTokens);
+}
 
 /** Runs the agent in the sandbox, on the network `internet.agent` allows, and returns its change as a binary-safe patch (empty: no change). */
 export async function runAgentPhase(scope: TaskScope, sandbox: Sandbox, baseSha: string): Promise<Buffer> {
@@ -46,6 +55,7 @@ export async function runAgentPhase(scope: TaskScope, sandbox: Sandbox, baseSha:
         status.usage = progress.usage;
         updater.update(status);
       },
+      onEvent: (event) => scope.transcript.append(event),
       signal: scope.signal,
       log: scope.log,
     });
@@ -55,6 +65,7 @@ export async function runAgentPhase(scope: TaskScope, sandbox: Sandbox, baseSha:
   }
   status.usage = result.usage;
   status.turn = result.turns;
+  recordTokens(scope, result.usage);
   if (result.outcome === "turn_limit") {
     throw new TaskFailure(
       "agent",

@@ -34,6 +34,7 @@ export async function publishPhase(scope: TaskScope, patch: Buffer): Promise<voi
     author: await deps.botAuthor(octokit),
     token: await scope.freshToken(),
   });
+  status.diffstat = diffstat;
   const body = renderPullRequestBody({
     taskId: job.taskId,
     summary: status.summary ?? "",

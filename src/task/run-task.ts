@@ -22,6 +22,8 @@ import { TaskFailure } from "./task-failure.js";
 import { describeSandboxFailure } from "../sandbox/sandbox-failure.js";
 import { cancellationOf } from "./task-cancelled.js";
 import { resolveCheckoutRef, type PullTarget } from "./resolve-follow-up.js";
+import type { TranscriptStore, TranscriptWriter } from "../report/transcript-store.js";
+import { NO_TRANSCRIPT, recordEnvironment, recordResult, recordTaskStart, timedPhase } from "./task-transcript.js";
 
 export interface InstallationAccess {
   octokit: ProbotOctokit;
@@ -36,6 +38,8 @@ export interface TaskSettings {
   statusIntervalMs: number;
   gheHost: string | undefined;
   gheProtocol: string | undefined;
+  /** Where task pages live (TASKBOX_PUBLIC_URL); undefined when they are off. */
+  pagesUrl?: string;
 }
 
 export interface TaskDeps {
@@ -47,6 +51,8 @@ export interface TaskDeps {
   environmentCache: EnvironmentCache;
   model: OpenAI;
   loadSecrets(): Promise<SecretsStore>;
+  /** Where each task's events are kept for its page; none when absent. */
+  transcripts?: TranscriptStore;
   settings: TaskSettings;
   log: Logger;
 }
@@ -62,6 +68,8 @@ export interface TaskScope {
   freshToken(): Promise<string>;
   status: TaskStatus;
   updater: StatusUpdater;
+  /** The task's log for its page; every value passes through the redactor. */
+  transcript: TranscriptWriter;
   redactor: Redactor;
   signal: AbortSignal;
   checkoutDir: string;
@@ -70,15 +78,6 @@ export interface TaskScope {
   log: Logger;
   /** Registers cleanup that runs when the task ends, however it ends (last registered runs first). */
   defer(cleanup: () => Promise<void>): void;
-}
-
-async function timed<T>(status: TaskStatus, phase: PhaseName, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    return await work();
-  } finally {
-    status.timings[phase] = Math.round(performance.now() - started);
-  }
 }
 
 function failureOf(error: unknown, phase: PhaseName, deadline: AbortSignal, timeoutMs: number): TaskFailure {
@@ -117,7 +116,16 @@ export async function runTask(
     redactor.add(minted);
     return minted;
   };
-  const status: TaskStatus = { taskId: job.taskId, state: "preparing", requestedBy: job.requestedBy, timings: {} };
+  const transcript = deps.transcripts?.writer(job.taskId, (text) => redactor.redact(text)) ?? NO_TRANSCRIPT;
+  const status: TaskStatus = {
+    taskId: job.taskId,
+    state: "preparing",
+    requestedBy: job.requestedBy,
+    timings: {},
+    startedAt: Date.now(),
+    maxTurns: job.config.agent.maxTurns,
+    pageUrl: deps.settings.pagesUrl && `${deps.settings.pagesUrl}/tasks/${encodeURIComponent(job.taskId)}`,
+  };
   const updater = createStatusUpdater({
     publish: async (body) => {
       await octokit.rest.issues.updateComment({
@@ -150,6 +158,7 @@ export async function runTask(
     );
     if (!secrets.ok) throw new TaskFailure("setup", secrets.error);
     for (const value of Object.values(secrets.values)) redactor.add(value);
+    recordTaskStart(transcript, job);
     const defer = (cleanup: () => Promise<void>) => void cleanups.unshift(cleanup);
     const scope: TaskScope = {
       job,
@@ -159,6 +168,7 @@ export async function runTask(
       freshToken,
       status,
       updater,
+      transcript,
       redactor,
       signal: taskSignal,
       checkoutDir,
@@ -168,7 +178,8 @@ export async function runTask(
 
     taskSignal.throwIfAborted(); // cancelled while queued
     const environment = beginEnvironment(scope, secrets.values); // overlaps the checkout
-    const baseSha = await timed(status, "checkout", async () =>
+    const timed = <T>(phaseName: PhaseName, work: () => Promise<T>) => timedPhase(scope, phaseName, work);
+    const baseSha = await timed("checkout", async () =>
       checkoutRef({
         dir: checkoutDir,
         remoteUrl: repositoryRemoteUrl({
@@ -182,7 +193,9 @@ export async function runTask(
       }).then((checkout) => checkout.sha),
     );
     phase = "setup";
-    const sandbox = await timed(status, "setup", () => prepareEnvironment(environment));
+    const sandbox = await timed("setup", () => prepareEnvironment(environment)).finally(() =>
+      recordEnvironment(transcript, status),
+    );
     taskSignal.throwIfAborted();
     if (job.kind === "env-check") {
       status.state = "ready";
@@ -190,14 +203,14 @@ export async function runTask(
     }
 
     phase = "agent";
-    const patch = await timed(status, "agent", () => runAgentPhase(scope, sandbox, baseSha));
+    const patch = await timed("agent", () => runAgentPhase(scope, sandbox, baseSha));
     if (patch.length === 0) {
       status.state = "answered";
       return status;
     }
     taskSignal.throwIfAborted(); // a cancel that came in while the diff was collected still stops the push
     phase = "publish";
-    await timed(status, "publish", () => publishPhase(scope, patch));
+    await timed("publish", () => publishPhase(scope, patch));
     return status;
   } catch (error) {
     const cancelled = cancellationOf(taskSignal);
@@ -220,6 +233,9 @@ export async function runTask(
     await onEnd?.(status, { octokit, redact: (text) => redactor.redact(text) }).catch((error: unknown) =>
       log.error({ err: error }, "task end hook failed"),
     );
+    status.finishedAt = Date.now();
+    recordResult(transcript, status);
+    await transcript.flush();
     await updater.finish(status);
   }
 }

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -57,6 +58,8 @@ export function startTaskWorker(options: {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
+      // Listed on /admin with the worker's host.
+      name: `${hostname()}:${process.pid}`,
       ...(options.stalledJobs && {
         lockDuration: options.stalledJobs.lockDurationMs,
         stalledInterval: options.stalledJobs.stalledIntervalMs,
