@@ -5,7 +5,7 @@ import type {
   ChatCompletionMessageToolCall,
 } from "openai/resources/chat/completions";
 import type { Logger } from "pino";
-import type { AgentEvent } from "./agent-events.js";
+import type { AgentEvent } from "../report/transcript-events.js";
 import {
   formatShellResult,
   parseShellArguments,

@@ -1,5 +1,3 @@
-import type { AgentEvent } from "../agent/agent-events.js";
-
 /**
  * What a task's transcript records, in the order it happened. The agent events are runner-neutral: the builtin loop
  * and the CLI runners (codex, claude-code) all report turns, model text, commands with output and exit code, and tokens.
@@ -29,6 +27,16 @@ export type TranscriptEvent =
       failure?: { phase: string; message: string };
     }
   | { type: "truncated"; limitBytes: number };
+
+/**
+ * What any agent runner reports while it works, as it happens: the builtin loop and the CLI runners (codex,
+ * claude-code) alike. Every text field is already redacted when a runner reports it.
+ */
+export type AgentEvent =
+  | { type: "turn"; turn: number; maxTurns?: number }
+  | { type: "message"; turn: number; text: string }
+  | { type: "command"; turn: number; command: string; output: string; exitCode: number; timedOut?: boolean }
+  | { type: "tokens"; runner: string; promptTokens: number; completionTokens: number; totalTokens: number };
 
 export type TranscriptEventType = TranscriptEvent["type"];
 

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { keepHeadAndTail } from "../agent/shell-tool.js";
+import { sliceChars } from "./render-status.js";
 import { redactEvent, type TranscriptEntry, type TranscriptEvent } from "./transcript-events.js";
 
 /** As long as task records live (task-board.ts), so a task's page lasts as long as `/taskbox status` knows it. */
@@ -116,8 +116,10 @@ function capFields(event: TranscriptEvent): TranscriptEvent {
   }
 }
 
+/** Keeps the start and the end of a long text: what ran and how it ended. */
 function cap(text: string): string {
   if (text.length <= FIELD_MAX_CHARS) return text;
-  const middle = Math.floor(text.length / 2);
-  return keepHeadAndTail({ head: text.slice(0, middle), tail: text.slice(middle), gapBytes: 0 }, FIELD_MAX_CHARS);
+  const half = FIELD_MAX_CHARS / 2;
+  const tail = text.slice(-half).replace(/^[\udc00-\udfff]/, ""); // never half a surrogate pair
+  return `${sliceChars(text, half)}\n[... ${text.length - FIELD_MAX_CHARS} characters omitted ...]\n${tail}`;
 }

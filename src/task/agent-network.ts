@@ -5,6 +5,13 @@ import type { NetworkAccess } from "../sandbox/types.js";
 import type { TaskScope } from "./run-task.js";
 import { metrics } from "../metrics/metrics.js";
 
+const DENIAL_REASONS = {
+  host: "host not in internet.allow",
+  sni: "TLS server name not in internet.allow",
+  address: "resolves to a private or reserved address",
+  method: "method {method} not in internet.methods",
+} as const;
+
 /** Room for the list in one status note (render-status cuts notes at 300 characters). */
 const NOTE_LIST_BUDGET = 170;
 
@@ -45,7 +52,7 @@ function deniedRequestsNote(scope: TaskScope): (decision: EgressDecision) => voi
     scope.transcript.append({
       type: "denied",
       host: decision.reason === "sni" && decision.serverName ? decision.serverName : decision.host,
-      reason: decision.reason === "method" ? `method ${decision.method} not in internet.methods` : `${decision.reason}: not in internet.allow`,
+      reason: DENIAL_REASONS[decision.reason ?? "host"].replace("{method}", decision.method ?? ""),
     });
     const before = hosts.size + methods.size;
     if (decision.reason === "method") methods.add(`${decision.method} ${decision.host}`);
