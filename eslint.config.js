@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "src/sandbox/*.mjs"] },
+        projectService: { allowDefaultProject: ["*.js", "*.cjs", "src/sandbox/*.mjs", "scripts/*.mjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   {
     // Plain JavaScript runs as it is (the egress proxy runs inside a container with no TypeScript).
-    files: ["**/*.js", "**/*.mjs"],
+    files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: globals.node },
   },

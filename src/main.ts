@@ -11,7 +11,7 @@ import { createTaskQueue } from "./queue/task-queue.js";
 import { createTaskBoard } from "./queue/task-board.js";
 import { createTranscriptStore } from "./report/transcript-store.js";
 import { checkSandboxRuntime } from "./sandbox/sandbox-runtime.js";
-import { TaskboxOctokit } from "./taskbox-octokit.js";
+import { TaskboxOctokit } from "./github/taskbox-octokit.js";
 import { createTaskboxApp } from "./web/create-app.js";
 import { createPagesHandler } from "./web/pages/mount-pages.js";
 import { createRateLimiter } from "./web/rate-limit.js";

@@ -14,7 +14,7 @@ import {
   shellOutputText,
   type ShellRun,
 } from "./shell-tool.js";
-import { addUsage, NO_USAGE, type TokenUsage } from "./token-usage.js";
+import { addUsage, NO_USAGE, type TokenUsage } from "../report/token-usage.js";
 
 export { SHELL_TOOL, type ShellRun };
 

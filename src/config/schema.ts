@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { formatDuration, parseDuration } from "./duration.js";
 import { codeSpan } from "./format-issues.js";
-import { DEFAULT_METHODS, HTTP_METHODS, parseAllowEntry, type HttpMethod } from "../sandbox/network-policy.js";
+import { DEFAULT_METHODS, HTTP_METHODS, parseAllowEntry, type HttpMethod } from "./network-policy.js";
 
 export const CONFIG_FILE_NAME = "taskbox.yml";
 export const CONFIG_PATH = ".github/taskbox.yml";

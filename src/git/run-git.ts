@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { lastLines } from "../task/task-failure.js";
+import { lastLines } from "../report/last-lines.js";
 
 const REDACTED = "***";
 const STDERR_TAIL_LINES = 10;

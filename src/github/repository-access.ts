@@ -33,9 +33,9 @@ export async function repositoryPermission(
     : (level.data.permission as RepositoryPermission);
 }
 
-function notFoundAs<T>(value: T): (error: { status?: number }) => T {
+function notFoundAs<T>(value: T): (error: unknown) => T {
   return (error) => {
-    if (error.status === 404) return value;
+    if ((error as { status?: number }).status === 404) return value;
     throw error;
   };
 }

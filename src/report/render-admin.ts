@@ -68,7 +68,8 @@ function taskTable(rows: AdminTaskRow[], input: AdminPageInput, cancellable: boo
 function workerTable(rows: AdminWorkerRow[]): string {
   if (rows.length === 0) return `<p class="muted">No worker is connected.</p>`;
   const cells = rows.map(
-    (row) => `<tr><td>${escapeHtml(row.name)}</td><td>${escapeHtml(row.address)}</td><td>${formatDuration(row.ageSeconds * 1000)}</td></tr>`,
+    (row) =>
+      `<tr><td>${escapeHtml(row.name)}</td><td>${escapeHtml(row.address)}</td><td>${formatDuration(row.ageSeconds * 1000)}</td></tr>`,
   );
   return `<table><tr><th>Worker</th><th>Address</th><th>Connected for</th></tr>${cells.join("")}</table>`;
 }
@@ -77,7 +78,8 @@ function environmentTable(rows: AdminEnvironmentRow[] | undefined, now: number):
   if (rows === undefined) return `<p class="muted">Listed by processes that run a worker.</p>`;
   if (rows.length === 0) return `<p class="muted">None.</p>`;
   const cells = rows.map(
-    (row) => `<tr><td>${escapeHtml(row.repository)}</td><td>${(row.sizeBytes / 1024 ** 2).toFixed(1)} MiB</td><td>${formatDuration(Math.max(0, now - row.lastUsed))} ago</td></tr>`,
+    (row) =>
+      `<tr><td>${escapeHtml(row.repository)}</td><td>${(row.sizeBytes / 1024 ** 2).toFixed(1)} MiB</td><td>${formatDuration(Math.max(0, now - row.lastUsed))} ago</td></tr>`,
   );
   return `<table><tr><th>Repository</th><th>Size</th><th>Last used</th></tr>${cells.join("")}</table>`;
 }

@@ -54,3 +54,7 @@ export function renderHelp(command: string, subcommands: string[], label?: strin
     "The repository configures its environment in `.github/taskbox.yml`; every option is described in the Configuration section of the Taskbox README (`README.md#configuration`).",
   ].join("\n\n");
 }
+
+export const FORK_REFUSAL =
+  "Taskbox does not work on pull requests from forks: it cannot push to a fork, and a fork's code must not run with " +
+  "this repository's secrets.";

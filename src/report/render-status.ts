@@ -1,4 +1,4 @@
-import type { TokenUsage } from "../agent/token-usage.js";
+import type { TokenUsage } from "./token-usage.js";
 import { formatDuration } from "../config/duration.js";
 import { renderEnvironmentLine } from "./render-environment.js";
 import { PHASES, type PhaseName, type TaskState, type TaskStatus } from "./task-status.js";

@@ -1,12 +1,22 @@
 import { formatDuration } from "../config/duration.js";
-import type { TaskRecord } from "../queue/task-record.js";
 import { escapeHtml, renderLayout, safeHref } from "./render-page-layout.js";
 import type { TranscriptEntry, TranscriptEvent } from "./transcript-events.js";
 
 export const LIVE_SCRIPT_PATH = "/pages/live.js";
 
+/** What the page's header shows; a task record has all of it. */
+export interface TaskPageFacts {
+  taskId: string;
+  repository: string;
+  thread: { kind: "issue" | "pull"; number: number };
+  requestedBy: string;
+  trigger: string;
+  state: string;
+  request: string;
+}
+
 export interface TaskPageInput {
-  record: TaskRecord;
+  record: TaskPageFacts;
   entries: TranscriptEntry[];
   viewer: string;
   /** While the task runs, the page follows its transcript (with JavaScript); an ended page is complete as served. */
@@ -75,19 +85,24 @@ function renderEnvironment(event: Extract<TranscriptEvent, { type: "environment"
     const age = event.cacheAgeMs === undefined ? "" : `, cached ${formatDuration(event.cacheAgeMs)} before`;
     return `Environment cache <strong>hit</strong>${age}`;
   }
-  if (event.cache === "miss") return `Environment cache <strong>miss</strong>: ${escapeHtml(event.reason ?? "no cached environment")}`;
+  if (event.cache === "miss")
+    return `Environment cache <strong>miss</strong>: ${escapeHtml(event.reason ?? "no cached environment")}`;
   return "Environment: no setup script, nothing to cache";
 }
 
 function renderResult(event: Extract<TranscriptEvent, { type: "result" }>): string {
-  const parts = [`<strong id="result" class="${event.state === "failed" ? "failed" : "ok"}">Result: ${escapeHtml(event.state)}</strong>`];
+  const parts = [
+    `<strong id="result" class="${event.state === "failed" ? "failed" : "ok"}">Result: ${escapeHtml(event.state)}</strong>`,
+  ];
   if (event.pullRequest) {
     parts.push(`<a href="${safeHref(event.pullRequest.url)}">Pull request #${event.pullRequest.number}</a>`);
   }
   if (event.diffstat) parts.push(`<pre>${escapeHtml(event.diffstat)}</pre>`);
   if (event.answer) parts.push(`<pre class="message">${escapeHtml(event.answer)}</pre>`);
   if (event.failure) {
-    parts.push(`Failed in the ${escapeHtml(event.failure.phase)} phase:<pre>${escapeHtml(event.failure.message)}</pre>`);
+    parts.push(
+      `Failed in the ${escapeHtml(event.failure.phase)} phase:<pre>${escapeHtml(event.failure.message)}</pre>`,
+    );
   }
   return parts.join(" ");
 }

@@ -1,4 +1,4 @@
-import type { TokenUsage } from "../agent/token-usage.js";
+import type { TokenUsage } from "./token-usage.js";
 
 /** The phases whose durations a task reports, in the order they run. */
 export const PHASES = ["checkout", "setup", "agent", "publish"] as const;

@@ -68,7 +68,17 @@ export function createTranscriptStore(options: TranscriptStoreOptions): Transcri
           const essential = event.type === "result" ? "1" : "0";
           chain = chain
             .then(() =>
-              redis.eval(APPEND, 2, streamKey(taskId), `${streamKey(taskId)}:bytes`, stored, maxBytes, TRANSCRIPT_TTL_S, essential, marker),
+              redis.eval(
+                APPEND,
+                2,
+                streamKey(taskId),
+                `${streamKey(taskId)}:bytes`,
+                stored,
+                maxBytes,
+                TRANSCRIPT_TTL_S,
+                essential,
+                marker,
+              ),
             )
             .then(
               () => undefined,
@@ -91,7 +101,15 @@ export function createTranscriptStore(options: TranscriptStoreOptions): Transcri
     },
 
     async follow(connection, taskId, afterId, blockMs) {
-      const reply = await connection.xread("COUNT", READ_BATCH, "BLOCK", blockMs, "STREAMS", streamKey(taskId), afterId);
+      const reply = await connection.xread(
+        "COUNT",
+        READ_BATCH,
+        "BLOCK",
+        blockMs,
+        "STREAMS",
+        streamKey(taskId),
+        afterId,
+      );
       return (reply?.[0]?.[1] ?? []).map(toEntry);
     },
   };

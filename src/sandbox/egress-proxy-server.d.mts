@@ -1,14 +1,8 @@
 import type { Server } from "node:http";
 
-/** What the proxy admits; built from `internet.allow` and `internet.methods` by compileEgressPolicy. */
-export interface EgressPolicy {
-  /** Exact host names (lower case). */
-  hosts: string[];
-  /** `*.example.com` is stored as `example.com` and admits every name below it, not the name itself. */
-  domains: string[];
-  /** Upper case; checked only where the proxy sees the method (plain HTTP). */
-  methods: string[];
-}
+import type { EgressPolicy } from "../config/network-policy.js";
+
+export type { EgressPolicy };
 
 /** One decision of the proxy, as it writes it to stdout (one JSON object per line). */
 export type EgressEvent =

@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import type { Logger } from "pino";
 import { formatDuration } from "../config/duration.js";
 import { changedParts, computeCacheKey, describeKeyChange, type CacheKey, type CacheKeyInput } from "./cache-key.js";
-import type { CacheLock, CacheStore } from "./cache-store.js";
+import type { CacheLock, CacheStore } from "../queue/cache-store.js";
 import { MANAGED_LABEL, type Sandbox } from "./types.js";
 
 /** Cached environments are images `taskbox-env:<key>`, one per key. */

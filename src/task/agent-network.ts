@@ -1,8 +1,8 @@
 import { codeSpan } from "../config/format-issues.js";
 import type { EgressDecision } from "../sandbox/egress-proxy.js";
-import { compileEgressPolicy } from "../sandbox/network-policy.js";
+import { compileEgressPolicy } from "../config/network-policy.js";
 import type { NetworkAccess } from "../sandbox/types.js";
-import type { TaskScope } from "./run-task.js";
+import type { TaskScope } from "./task-scope.js";
 import { metrics } from "../metrics/metrics.js";
 
 const DENIAL_REASONS = {

@@ -1,11 +1,11 @@
 import { collectAgentsMd, renderAgentsMd } from "../agent/agents-md.js";
 import { buildSystemPrompt } from "../agent/prompt.js";
 import { ModelApiError, runAgent } from "../agent/run-agent.js";
-import type { TokenUsage } from "../agent/token-usage.js";
+import type { TokenUsage } from "../report/token-usage.js";
 import { collectDiff, DiffTooLargeError } from "../sandbox/collect-diff.js";
 import { execReclaimingProcesses } from "../sandbox/stop-stray-processes.js";
 import type { Sandbox } from "../sandbox/types.js";
-import type { TaskScope } from "./run-task.js";
+import type { TaskScope } from "./task-scope.js";
 import { TaskFailure } from "./task-failure.js";
 import { startAgentNetwork } from "./agent-network.js";
 import { buildTaskPromptFor } from "./follow-up-prompt.js";

@@ -2,7 +2,7 @@ import { buildTaskPrompt, untrustedBlock } from "../agent/prompt.js";
 import { sanitizeUserText } from "../agent/sanitize.js";
 import type { QuotedComment, QuotedReviewComment, TaskJobData } from "../queue/task-job.js";
 import { fencedCodeBlock } from "../report/render-status.js";
-import type { PullTarget } from "./resolve-follow-up.js";
+import type { PullTarget } from "./task-scope.js";
 
 const EARLIER_TASKS = 5;
 const EARLIER_REQUEST_CHARS = 1_500;

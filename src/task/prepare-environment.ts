@@ -13,8 +13,9 @@ import { stopStrayProcesses } from "../sandbox/stop-stray-processes.js";
 import type { Sandbox } from "../sandbox/types.js";
 import { setupHasInternet } from "./agent-network.js";
 import { detectAutoSetup } from "./auto-setup.js";
-import type { TaskScope } from "./run-task.js";
-import { TaskFailure, lastLines } from "./task-failure.js";
+import type { TaskScope } from "./task-scope.js";
+import { lastLines } from "../report/last-lines.js";
+import { TaskFailure } from "./task-failure.js";
 
 const SCRIPT_OUTPUT_BYTES = 1024 * 1024;
 const LOG_TAIL_LINES = 40;

@@ -1,7 +1,7 @@
 import { BranchMovedError, pushOntoBranch } from "../git/publish.js";
 import { pullRequestTitle } from "../report/render-pull-request.js";
-import type { PullTarget } from "./resolve-follow-up.js";
-import type { TaskScope } from "./run-task.js";
+import type { PullTarget } from "./task-scope.js";
+import type { TaskScope } from "./task-scope.js";
 import { TaskFailure } from "./task-failure.js";
 
 /** Adds the task's change as one new commit on the pull request's branch; no new pull request. */

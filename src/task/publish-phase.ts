@@ -1,9 +1,10 @@
 import { commitAndPush } from "../git/publish.js";
+import { deleteBranch, openPullRequest } from "../github/pull-requests.js";
+import { takeOverTaskBranch } from "../github/task-branch.js";
 import { branchForTask } from "../queue/task-job.js";
 import { pullRequestTitle, renderPullRequestBody } from "../report/render-pull-request.js";
-import type { TaskScope } from "./run-task.js";
+import type { TaskScope } from "./task-scope.js";
 import { checkPatch } from "./check-patch.js";
-import { takeOverTaskBranch } from "./task-branch.js";
 import { publishFollowUp } from "./publish-follow-up.js";
 
 /** Commits and pushes the patch from the host, then opens the pull request; a branch without a PR is removed. */
@@ -44,7 +45,7 @@ export async function publishPhase(scope: TaskScope, patch: Buffer): Promise<voi
     diffstat,
   });
   try {
-    const { data: pull } = await octokit.rest.pulls.create({
+    status.pullRequest = await openPullRequest(octokit, {
       owner: job.owner,
       repo: job.repo,
       title,
@@ -52,14 +53,11 @@ export async function publishPhase(scope: TaskScope, patch: Buffer): Promise<voi
       base: job.defaultBranch,
       body: redactor.redact(body),
     });
-    status.pullRequest = { number: pull.number, url: pull.html_url };
     status.state = "succeeded";
   } catch (error) {
-    await octokit.rest.git
-      .deleteRef({ owner: job.owner, repo: job.repo, ref: `heads/${branch}` })
-      .catch((cleanupError: unknown) =>
-        scope.log.warn({ err: cleanupError, branch }, "could not delete the branch of a failed pull request"),
-      );
+    await deleteBranch(octokit, { owner: job.owner, repo: job.repo, branch }).catch((cleanupError: unknown) =>
+      scope.log.warn({ err: cleanupError, branch }, "could not delete the branch of a failed pull request"),
+    );
     throw error;
   }
 }

@@ -1,33 +1,11 @@
-import type { EarlierTask } from "../queue/task-job.js";
-import { canStartTasks, getRepositoryRole } from "../web/permissions.js";
-import type { TaskScope } from "./run-task.js";
+import { canStartTasks, getRepositoryRole } from "../github/permissions.js";
+import { getPullRequest, getPullRequestDiff } from "../github/pull-requests.js";
+import { FORK_REFUSAL } from "../report/render-replies.js";
+import type { TaskScope } from "./task-scope.js";
 import { TaskFailure } from "./task-failure.js";
 
 // The diff goes into the prompt; beyond this the agent reads the code in the workspace instead.
 const DIFF_BUDGET = 60_000;
-
-/** The pull request a follow-up adds a commit to, as the prompt and the publish phase need it. */
-export interface PullTarget {
-  number: number;
-  url: string;
-  title: string;
-  body: string;
-  author: string;
-  /** The author has write access, or is Taskbox itself. */
-  authorTrusted: boolean;
-  headRef: string;
-  headSha: string;
-  baseRef: string;
-  /** The pull request's diff against its base, cut at a budget; empty when GitHub could not produce it. */
-  diff: string;
-  /** Why the diff is cut or missing, for the prompt. */
-  diffNote?: string;
-  earlierTasks: EarlierTask[];
-}
-
-export const FORK_REFUSAL =
-  "Taskbox does not work on pull requests from forks: it cannot push to a fork, and a fork's code must not run with " +
-  "this repository's secrets.";
 
 /**
  * The ref the task checks out. A task on a pull request, and a task on an issue whose earlier task opened a pull
@@ -40,7 +18,7 @@ export async function resolveCheckoutRef(scope: TaskScope): Promise<string> {
   if (pullNumber === undefined) return job.defaultBranch;
 
   const repository = `${job.owner}/${job.repo}`;
-  const { data: pull } = await octokit.rest.pulls.get({ owner: job.owner, repo: job.repo, pull_number: pullNumber });
+  const pull = await getPullRequest(octokit, { owner: job.owner, repo: job.repo, number: pullNumber });
   const closed = pull.state !== "open" ? (pull.merged_at ? "merged" : "closed") : undefined;
   const fromFork = pull.head.repo?.full_name.toLowerCase() !== repository.toLowerCase();
   if (job.thread === "pull") {
@@ -88,14 +66,7 @@ async function pullDiff(scope: TaskScope, pullNumber: number): Promise<{ diff: s
   const { job, octokit, log } = scope;
   let diff: string;
   try {
-    const response = await octokit.rest.pulls.get({
-      owner: job.owner,
-      repo: job.repo,
-      pull_number: pullNumber,
-      mediaType: { format: "diff" },
-    });
-    // With the diff media type GitHub answers with the diff as text, not the JSON the types describe.
-    diff = response.data as unknown as string;
+    diff = await getPullRequestDiff(octokit, { owner: job.owner, repo: job.repo, number: pullNumber });
   } catch (error) {
     // GitHub refuses diffs that are too large; the task can still work from the checkout.
     log.warn({ err: error, pullNumber }, "could not load the pull request's diff");

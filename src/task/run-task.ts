@@ -1,84 +1,22 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type OpenAI from "openai";
-import type { Logger } from "pino";
-import type { ProbotOctokit } from "probot";
-import { resolveSecrets, type SecretsStore } from "../config/secrets.js";
+import { resolveSecrets } from "../config/secrets.js";
 import { formatDuration } from "../config/duration.js";
-import type { BotAuthorLookup } from "./bot-author.js";
 import { checkoutRef } from "../git/checkout.js";
 import { repositoryRemoteUrl } from "../git/remote-url.js";
+import { createStatusCommentUpdater } from "../github/status-comment.js";
 import type { TaskJobData } from "../queue/task-job.js";
-import { createRedactor, type Redactor } from "../report/redact.js";
-import { createStatusUpdater, type StatusUpdater } from "../report/status-updater.js";
+import { createRedactor } from "../report/redact.js";
 import type { PhaseName, TaskStatus } from "../report/task-status.js";
-import type { EnvironmentCache } from "../sandbox/environment-cache.js";
-import type { SandboxFactory, SandboxLimits } from "../sandbox/types.js";
-import type { EgressProxyFactory } from "../sandbox/egress-proxy.js";
+import { describeSandboxFailure } from "../sandbox/sandbox-failure.js";
 import { beginEnvironment, prepareEnvironment } from "./prepare-environment.js";
 import { runAgentPhase } from "./agent-phase.js";
 import { publishPhase } from "./publish-phase.js";
 import { TaskFailure } from "./task-failure.js";
-import { describeSandboxFailure } from "../sandbox/sandbox-failure.js";
 import { cancellationOf } from "./task-cancelled.js";
-import { resolveCheckoutRef, type PullTarget } from "./resolve-follow-up.js";
-import type { TranscriptStore, TranscriptWriter } from "../report/transcript-store.js";
+import { resolveCheckoutRef } from "./resolve-follow-up.js";
+import type { TaskDeps, TaskEndHook, TaskScope } from "./task-scope.js";
 import { NO_TRANSCRIPT, recordEnvironment, recordResult, recordTaskStart, timedPhase } from "./task-transcript.js";
-
-export interface InstallationAccess {
-  octokit: ProbotOctokit;
-  /** A new installation token for git over HTTPS (tokens expire after an hour, so long tasks mint again). */
-  mintToken(): Promise<string>;
-}
-
-export interface TaskSettings {
-  workDir: string;
-  sandboxLimits: SandboxLimits;
-  caBundlePath: string | undefined;
-  statusIntervalMs: number;
-  gheHost: string | undefined;
-  gheProtocol: string | undefined;
-  /** Where task pages live (TASKBOX_PUBLIC_URL); undefined when they are off. */
-  pagesUrl?: string;
-}
-
-export interface TaskDeps {
-  installation(installationId: number): Promise<InstallationAccess>;
-  botAuthor: BotAuthorLookup;
-  sandboxes: SandboxFactory;
-  /** The egress proxies of `internet.agent: limited`. */
-  egressProxies: EgressProxyFactory;
-  environmentCache: EnvironmentCache;
-  model: OpenAI;
-  loadSecrets(): Promise<SecretsStore>;
-  /** Where each task's events are kept for its page; none when absent. */
-  transcripts?: TranscriptStore;
-  settings: TaskSettings;
-  log: Logger;
-}
-
-/** What the phases share while one task runs. */
-export interface TaskScope {
-  job: TaskJobData;
-  deps: TaskDeps;
-  octokit: ProbotOctokit;
-  /** The token minted at the start of the task, for the checkout. */
-  token: string;
-  /** Mints a token now (e.g. for the push at the end of a long task); every minted token is redacted. */
-  freshToken(): Promise<string>;
-  status: TaskStatus;
-  updater: StatusUpdater;
-  /** The task's log for its page; every value passes through the redactor. */
-  transcript: TranscriptWriter;
-  redactor: Redactor;
-  signal: AbortSignal;
-  checkoutDir: string;
-  /** Set by the checkout phase when the task adds a commit to an existing pull request. */
-  followUp?: PullTarget;
-  log: Logger;
-  /** Registers cleanup that runs when the task ends, however it ends (last registered runs first). */
-  defer(cleanup: () => Promise<void>): void;
-}
 
 function failureOf(error: unknown, phase: PhaseName, deadline: AbortSignal, timeoutMs: number): TaskFailure {
   if (deadline.aborted) {
@@ -91,12 +29,6 @@ function failureOf(error: unknown, phase: PhaseName, deadline: AbortSignal, time
   const stderrTail = (error as { stderrTail?: unknown }).stderrTail;
   return new TaskFailure(phase, message, typeof stderrTail === "string" ? stderrTail : undefined);
 }
-
-/** Runs once the task has ended, before its status comment is finalised; its errors are logged, never thrown. */
-export type TaskEndHook = (
-  status: TaskStatus,
-  end: { octokit: ProbotOctokit; redact(text: string): string },
-) => Promise<void>;
 
 /**
  * Runs one task from checkout to pull request. Every path ends with the status comment in a final state and
@@ -126,19 +58,11 @@ export async function runTask(
     maxTurns: job.config.agent.maxTurns,
     pageUrl: deps.settings.pagesUrl && `${deps.settings.pagesUrl}/tasks/${encodeURIComponent(job.taskId)}`,
   };
-  const updater = createStatusUpdater({
-    publish: async (body) => {
-      await octokit.rest.issues.updateComment({
-        owner: job.owner,
-        repo: job.repo,
-        comment_id: job.statusCommentId,
-        body,
-      });
-    },
-    redact: (text) => redactor.redact(text),
-    minIntervalMs: deps.settings.statusIntervalMs,
-    log,
-  });
+  const updater = createStatusCommentUpdater(
+    octokit,
+    { owner: job.owner, repo: job.repo, commentId: job.statusCommentId },
+    { redact: (text) => redactor.redact(text), minIntervalMs: deps.settings.statusIntervalMs, log },
+  );
   updater.update(status);
 
   const timeoutMs = job.config.limits.taskTimeoutMs;

@@ -11,8 +11,3 @@ export class TaskFailure extends Error {
     this.name = "TaskFailure";
   }
 }
-
-export function lastLines(text: string, count: number): string {
-  const lines = text.trimEnd().split("\n");
-  return lines.slice(-count).join("\n");
-}

@@ -7,7 +7,7 @@ import type { TranscriptWriter } from "../report/transcript-store.js";
 export const BUILTIN_RUNNER = "builtin";
 
 /** Where events go when no transcript store is configured (tests of other parts). */
-export const NO_TRANSCRIPT: TranscriptWriter = { append: () => undefined, flush: async () => undefined };
+export const NO_TRANSCRIPT: TranscriptWriter = { append: () => undefined, flush: () => Promise.resolve() };
 
 /** The first event: what was asked, and how the sandbox is set up to answer it. */
 export function recordTaskStart(transcript: TranscriptWriter, job: TaskJobData): void {
@@ -20,7 +20,11 @@ export function recordTaskStart(transcript: TranscriptWriter, job: TaskJobData):
     trigger: job.kind === "env-check" ? "env" : (job.trigger?.kind ?? "comment"),
     image: environment.image,
     runner: BUILTIN_RUNNER,
-    internet: { setup: internet.setup, agent: internet.agent, allow: internet.agent === "limited" ? internet.allow : [] },
+    internet: {
+      setup: internet.setup,
+      agent: internet.agent,
+      allow: internet.agent === "limited" ? internet.allow : [],
+    },
   });
 }
 
@@ -47,9 +51,18 @@ export function recordEnvironment(transcript: TranscriptWriter, status: TaskStat
   const report = status.environment;
   if (!report) return;
   metrics.environmentCache.inc({ result: report.cache });
-  transcript.append({ type: "environment", cache: report.cache, reason: report.missReason, cacheAgeMs: report.cacheAgeMs });
+  transcript.append({
+    type: "environment",
+    cache: report.cache,
+    reason: report.missReason,
+    cacheAgeMs: report.cacheAgeMs,
+  });
   if (report.logTail?.trim()) {
-    transcript.append({ type: "output", source: report.cache === "hit" ? "maintenance script" : "setup script", text: report.logTail });
+    transcript.append({
+      type: "output",
+      source: report.cache === "hit" ? "maintenance script" : "setup script",
+      text: report.logTail,
+    });
   }
 }
 
@@ -59,7 +72,8 @@ export function recordResult(transcript: TranscriptWriter, status: TaskStatus): 
   transcript.append({
     type: "result",
     state: status.state,
-    pullRequest: status.pullRequest ?? (status.followUp && { number: status.followUp.number, url: status.followUp.url }),
+    pullRequest:
+      status.pullRequest ?? (status.followUp && { number: status.followUp.number, url: status.followUp.url }),
     diffstat: status.diffstat,
     answer: status.state === "answered" || status.state === "succeeded" ? status.summary : undefined,
     failure: status.failure && { phase: status.failure.phase, message: status.failure.message },

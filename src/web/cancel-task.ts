@@ -4,7 +4,8 @@ import type { ThreadRef } from "../queue/task-board.js";
 import { jobIdForTask } from "../queue/task-job.js";
 import { isFinished } from "../queue/task-record.js";
 import { renderStatus } from "../report/render-status.js";
-import { removeTriggerLabel } from "../task/remove-trigger-label.js";
+import { updateStatusComment } from "../github/status-comment.js";
+import { removeTriggerLabel } from "../github/remove-trigger-label.js";
 import type { WebDeps } from "./web-deps.js";
 
 const QUEUED_STATES = new Set(["waiting", "delayed", "prioritized", "waiting-children"]);
@@ -45,12 +46,11 @@ export async function cancelTask(
   if (!record || isFinished(record)) return;
   await deps.board.update(taskId, { state: "cancelled", cancelledBy: by, finishedAt: Date.now() });
   const [owner, repo] = thread.repository.split("/") as [string, string];
-  await octokit.rest.issues.updateComment({
-    owner,
-    repo,
-    comment_id: record.statusCommentId,
-    body: renderStatus({ taskId, state: "cancelled", cancelledBy: by, requestedBy: record.requestedBy, timings: {} }),
-  });
+  await updateStatusComment(
+    octokit,
+    { owner, repo, commentId: record.statusCommentId },
+    renderStatus({ taskId, state: "cancelled", cancelledBy: by, requestedBy: record.requestedBy, timings: {} }),
+  );
   const trigger = job?.data.trigger;
   if (trigger?.kind === "label")
     await removeTriggerLabel(octokit, { owner, repo, number: thread.number, label: trigger.label });

@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from "probot";
+import { getPullRequest } from "../github/pull-requests.js";
 import { renderClosedPull, renderForkRefusal } from "./render-lifecycle.js";
 
 /**
@@ -10,8 +11,7 @@ export async function pullRequestRefusal(
   pull: { owner: string; repo: string; number: number },
   login: string,
 ): Promise<string | undefined> {
-  const { data } = await octokit.rest.pulls.get({ owner: pull.owner, repo: pull.repo, pull_number: pull.number });
-  return refusalFor(data, `${pull.owner}/${pull.repo}`, login);
+  return refusalFor(await getPullRequest(octokit, pull), `${pull.owner}/${pull.repo}`, login);
 }
 
 export function refusalFor(

@@ -21,9 +21,18 @@ function timed<C>(event: string, handler: (context: C) => Promise<void>): (conte
 /** The webhook handlers, plus the pages (task pages, /admin, /metrics) when `pages` builds them. */
 export function createTaskboxApp(deps: WebDeps, pages?: (clients: AppClients) => PageHandler): ApplicationFunction {
   return (app, { addHandler }) => {
-    app.on("issue_comment.created", timed("issue_comment.created", (context) => handleIssueComment(context, deps)));
-    app.on("issues.labeled", timed("issues.labeled", (context) => handleIssueLabeled(context, deps)));
-    app.on("pull_request.labeled", timed("pull_request.labeled", (context) => handlePullRequestLabeled(context, deps)));
+    app.on(
+      "issue_comment.created",
+      timed("issue_comment.created", (context) => handleIssueComment(context, deps)),
+    );
+    app.on(
+      "issues.labeled",
+      timed("issues.labeled", (context) => handleIssueLabeled(context, deps)),
+    );
+    app.on(
+      "pull_request.labeled",
+      timed("pull_request.labeled", (context) => handlePullRequestLabeled(context, deps)),
+    );
     addHandler((req, res) => {
       if (req.method !== "GET" || req.url !== "/healthz") return false;
       res.writeHead(200, { "content-type": "text/plain" }).end("ok");

@@ -1,7 +1,8 @@
 import { loadRepoConfig } from "../config/load-repo-config.js";
+import { postComment } from "../github/comments.js";
 import { renderPermissionRefusal, renderUsage } from "../report/render-replies.js";
 import { DEFAULT_COMMAND, mayBeCommand, parseCommand } from "./parse-command.js";
-import { canStartTasks, getRepositoryRole } from "./permissions.js";
+import { canStartTasks, getRepositoryRole } from "../github/permissions.js";
 import { renderUnknownCommand } from "./render-lifecycle.js";
 import { startCommentTask } from "./start-comment-task.js";
 import { SUBCOMMANDS, type CommentContext } from "./subcommands.js";
@@ -25,7 +26,7 @@ export async function handleIssueComment(context: CommentContext, deps: WebDeps)
   if (parsed.kind === "none") return;
 
   const login = comment.user.login;
-  const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
+  const reply = (body: string) => postComment(context.octokit, context.issue(), body);
   const role = await getRepositoryRole(context.octokit, context.repo(), login);
   if (!canStartTasks(role)) {
     log.info({ login, role }, "refused a command from a user without write access");

@@ -3,13 +3,14 @@ import type { Context } from "probot";
 import { loadRepoConfig } from "../config/load-repo-config.js";
 import { DEFAULT_TRIGGER_LABEL, type RepoConfig } from "../config/schema.js";
 import type { TaskRecord } from "../queue/task-record.js";
+import { postComment } from "../github/comments.js";
 import { renderConfigError, renderPermissionRefusal } from "../report/render-replies.js";
-import { removeTriggerLabel } from "../task/remove-trigger-label.js";
+import { removeTriggerLabel } from "../github/remove-trigger-label.js";
 import { refusalFor } from "./check-pull-request.js";
-import { canStartTasks, getRepositoryRole } from "./permissions.js";
+import { canStartTasks, getRepositoryRole } from "../github/permissions.js";
 import { renderNothingToAddress } from "./render-lifecycle.js";
 import { startTask, type TaskRequest } from "./start-task.js";
-import { commentsSince, createTrustCheck, openReviewComments, type TrustCheck } from "./thread-context.js";
+import { commentsSince, createTrustCheck, openReviewComments, type TrustCheck } from "../github/thread-context.js";
 import type { WebDeps } from "./web-deps.js";
 
 type LabeledContext = Context<"issues.labeled"> | Context<"pull_request.labeled">;
@@ -44,7 +45,7 @@ async function acceptLabel(context: LabeledContext, deps: WebDeps, number: numbe
   const task: Omit<LabelTask, "config" | "start"> = {
     label: label.name,
     trust: createTrustCheck(context.octokit, repo, { [sender.login]: canStartTasks(role) }),
-    reply: (body) => context.octokit.rest.issues.createComment({ ...repo, issue_number: number, body }),
+    reply: (body) => postComment(context.octokit, { ...repo, issue_number: number }, body),
     removeLabel: () => removeTriggerLabel(context.octokit, { ...repo, number, label: label.name }),
     log,
   };

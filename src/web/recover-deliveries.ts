@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { ProbotOctokit } from "probot";
+import { deliveryPages, redeliverWebhook, type Delivery } from "../github/deliveries.js";
 import { runPeriodically, type Periodic } from "../run-periodically.js";
 
 /** Deliveries of one webhook (one guid), original and redeliveries, past which Taskbox stops asking for more. */
@@ -24,16 +25,6 @@ export interface DeliveryRecoveryOptions {
   maxAttempts?: number;
   log: Logger;
   now?: () => number;
-}
-
-/** One entry of GET /app/hook/deliveries, as far as recovery reads it. */
-export interface Delivery {
-  id: number;
-  guid: string;
-  delivered_at: string;
-  status_code: number;
-  event: string;
-  action: string | null;
 }
 
 interface Webhook {
@@ -59,8 +50,7 @@ export async function recoverDeliveries(options: DeliveryRecoveryOptions): Promi
   const since = now() - options.windowMs;
 
   const webhooks = new Map<string, Webhook>();
-  for await (const page of octokit.paginate.iterator(octokit.rest.apps.listWebhookDeliveries, { per_page: 100 })) {
-    const deliveries = page.data as Delivery[];
+  for await (const deliveries of deliveryPages(octokit)) {
     for (const delivery of deliveries) {
       if (Date.parse(delivery.delivered_at) < since) continue;
       const seen = webhooks.get(delivery.guid);
@@ -97,7 +87,7 @@ export async function recoverDeliveries(options: DeliveryRecoveryOptions): Promi
       "NX",
     );
     if (claimed !== "OK") continue;
-    await octokit.rest.apps.redeliverWebhookDelivery({ delivery_id: webhook.latest.id });
+    await redeliverWebhook(octokit, webhook.latest.id);
     const { event, action, status_code: statusCode } = webhook.latest;
     log.info({ guid, event, action, statusCode }, "asked GitHub to redeliver a failed webhook");
     redelivered.push(guid);

@@ -2,9 +2,9 @@ import { formatDuration } from "../config/duration.js";
 import { closestMatch } from "../config/schema.js";
 import type { ThreadKind } from "../queue/task-job.js";
 import { isFinished, type TaskRecord } from "../queue/task-record.js";
+import { FORK_REFUSAL } from "../report/render-replies.js";
 import { neutralise } from "../report/render-status.js";
 import type { TaskState } from "../report/task-status.js";
-import { FORK_REFUSAL } from "../task/resolve-follow-up.js";
 
 const STATE_LABELS: Partial<Record<TaskState, string>> = {
   queued: "⏳ queued",

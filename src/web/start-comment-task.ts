@@ -1,3 +1,4 @@
+import { postComment } from "../github/comments.js";
 import { renderConfigError } from "../report/render-replies.js";
 import { pullRequestRefusal } from "./check-pull-request.js";
 import { commentTaskRequest, commentThread } from "./comment-thread.js";
@@ -15,7 +16,7 @@ export async function startCommentTask(
   { login, config, log }: Pick<SubcommandInvocation, "login" | "config" | "log">,
   task: Pick<TaskRequest, "trigger" | "request" | "context" | "kind">,
 ): Promise<void> {
-  const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
+  const reply = (body: string) => postComment(context.octokit, context.issue(), body);
   if (!config.ok) {
     await reply(renderConfigError({ error: config.error }));
     return;

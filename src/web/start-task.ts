@@ -14,13 +14,14 @@ import type { TaskRecord } from "../queue/task-record.js";
 import { renderConfigError } from "../report/render-replies.js";
 import { renderStatus } from "../report/render-status.js";
 import type { TaskStatus } from "../report/task-status.js";
-import { canStartTasks, getRepositoryRole } from "./permissions.js";
+import { postComment, reactToComment } from "../github/comments.js";
+import { canStartTasks, getRepositoryRole } from "../github/permissions.js";
+import { postStatusComment, updateStatusComment } from "../github/status-comment.js";
 import { renderQueuedBehind } from "./render-lifecycle.js";
 import type { WebDeps } from "./web-deps.js";
 import { checkRequest } from "./check-request.js";
 import { QueueUnavailableError, usingQueue } from "./queue-unavailable.js";
 import { renderRateLimited } from "./rate-limit.js";
-import { postStatusComment } from "./status-comment.js";
 
 const DEFAULT_MAX_REQUEST_CHARS = 20_000;
 
@@ -58,8 +59,7 @@ export interface StartTaskContext {
 export async function startTask(ctx: StartTaskContext, deps: WebDeps, request: TaskRequest): Promise<void> {
   const { octokit, log } = ctx;
   const { owner, repo, config } = request;
-  const reply = (body: string) =>
-    octokit.rest.issues.createComment({ owner, repo, issue_number: request.issue.number, body });
+  const reply = (body: string) => postComment(octokit, { owner, repo, issue_number: request.issue.number }, body);
 
   const taskId = taskIdForDelivery(request.deliveryId);
   if (await usingQueue(() => isTaskQueued(deps.queue, taskId))) {
@@ -76,7 +76,7 @@ export async function startTask(ctx: StartTaskContext, deps: WebDeps, request: T
   }
   request = { ...request, request: checked.request };
   if (request.commentId !== undefined) {
-    await octokit.rest.reactions.createForIssueComment({ owner, repo, comment_id: request.commentId, content: "eyes" });
+    await reactToComment(octokit, { owner, repo, commentId: request.commentId }, "eyes");
   }
   const secrets = resolveSecrets(await deps.loadSecrets(), `${owner}/${repo}`, config.environment.secrets);
   if (!secrets.ok) {
@@ -155,12 +155,11 @@ export async function startTask(ctx: StartTaskContext, deps: WebDeps, request: T
         "Taskbox could not queue the task because its queue is unavailable. It picks this request up again once the " +
         "queue is back; if nothing happens within a few minutes, comment again.",
     };
-    await octokit.rest.issues.updateComment({
-      owner,
-      repo,
-      comment_id: statusComment.id,
-      body: renderStatus({ ...queued, notes: undefined, state: "failed", failure }),
-    });
+    await updateStatusComment(
+      octokit,
+      { owner, repo, commentId: statusComment.id },
+      renderStatus({ ...queued, notes: undefined, state: "failed", failure }),
+    );
     await deps.board.leave(thread, taskId).catch(() => undefined);
     await deps.board.update(taskId, { state: "failed", failure, finishedAt: Date.now() }).catch(() => undefined);
     // A 503, so that the delivery counts as failed and is redelivered (recover-deliveries.ts) to this same comment.

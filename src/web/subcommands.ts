@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Context } from "probot";
 import type { ConfigResult } from "../config/load-repo-config.js";
 import { DEFAULT_TRIGGER_LABEL } from "../config/schema.js";
+import { postComment } from "../github/comments.js";
 import { renderHelp } from "../report/render-replies.js";
 import { cancelCommand } from "./commands/cancel-command.js";
 import { envCheckCommand } from "./commands/env-check-command.js";
@@ -34,9 +35,7 @@ export type SubcommandHandler = (
 export const SUBCOMMANDS: Record<string, SubcommandHandler> = {
   help: async (context, _deps, { command, config }) => {
     const label = config.ok ? config.config.triggers.label : DEFAULT_TRIGGER_LABEL;
-    await context.octokit.rest.issues.createComment(
-      context.issue({ body: renderHelp(command, Object.keys(SUBCOMMANDS), label) }),
-    );
+    await postComment(context.octokit, context.issue(), renderHelp(command, Object.keys(SUBCOMMANDS), label));
   },
   status: statusCommand,
   cancel: cancelCommand,

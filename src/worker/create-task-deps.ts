@@ -6,13 +6,13 @@ import type { Probot } from "probot";
 import { loadSecretsStore } from "../config/secrets.js";
 import { requireModelCredentials, taskPagesUrl, type TaskboxEnv } from "../env.js";
 import { createTranscriptStore } from "../report/transcript-store.js";
-import { createCacheStore } from "../sandbox/cache-store.js";
+import { createCacheStore } from "../queue/cache-store.js";
 import { DiskCap } from "../sandbox/disk-cap.js";
 import { createDockerSandboxFactory } from "../sandbox/docker-sandbox.js";
 import { createDockerEgressProxyFactory } from "../sandbox/egress-proxy.js";
 import { createEnvironmentCache } from "../sandbox/environment-cache.js";
-import { createBotAuthorLookup } from "../task/bot-author.js";
-import type { TaskDeps } from "../task/run-task.js";
+import { createBotAuthorLookup } from "../github/bot-author.js";
+import type { TaskDeps } from "../task/task-scope.js";
 import { QUEUE_LABEL } from "./reap-orphans.js";
 
 /** Wires the worker's real collaborators from the environment. */

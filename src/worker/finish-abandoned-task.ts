@@ -2,8 +2,9 @@ import type { Logger } from "pino";
 import { branchForTask, type TaskJobData } from "../queue/task-job.js";
 import { renderStatus } from "../report/render-status.js";
 import type { TaskStatus } from "../report/task-status.js";
-import type { TaskDeps } from "../task/run-task.js";
-import { takeOverTaskBranch } from "../task/task-branch.js";
+import type { TaskDeps } from "../task/task-scope.js";
+import { updateStatusComment } from "../github/status-comment.js";
+import { takeOverTaskBranch } from "../github/task-branch.js";
 
 /** BullMQ's reason for failing, without running it again, a job whose workers stopped more often than allowed. */
 const STALLED_TOO_OFTEN = "job stalled more than allowable limit";
@@ -42,10 +43,9 @@ export async function finishAbandonedTask(options: {
       message: `The worker running this task stopped (killed, crashed or restarted) before the task ended; ${retried}.${pull ? ` The interrupted run had opened [#${pull.number}](${pull.url}) already.` : ""} Comment again to start the task anew.`,
     },
   };
-  await octokit.rest.issues.updateComment({
-    owner: job.owner,
-    repo: job.repo,
-    comment_id: job.statusCommentId,
-    body: renderStatus(status),
-  });
+  await updateStatusComment(
+    octokit,
+    { owner: job.owner, repo: job.repo, commentId: job.statusCommentId },
+    renderStatus(status),
+  );
 }

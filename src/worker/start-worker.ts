@@ -2,13 +2,13 @@ import { hostname } from "node:os";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { createTaskJobProcessor } from "../queue/process-task-job.js";
-import { createRunningTasks, listenForCancels } from "../queue/running-tasks.js";
+import { createTaskJobProcessor } from "./process-task-job.js";
+import { createRunningTasks, listenForCancels } from "./running-tasks.js";
 import { createTaskBoard } from "../queue/task-board.js";
 import { TASK_QUEUE_NAME, type TaskJobData } from "../queue/task-job.js";
 import { createTaskQueue } from "../queue/task-queue.js";
 import type { TaskState } from "../report/task-status.js";
-import type { TaskDeps } from "../task/run-task.js";
+import type { TaskDeps } from "../task/task-scope.js";
 import { finishAbandonedTask, isStalledTooOften } from "./finish-abandoned-task.js";
 
 export interface TaskJobResult {

@@ -1,3 +1,4 @@
+import { postComment, reactToComment } from "../../github/comments.js";
 import { cancelTask } from "../cancel-task.js";
 import { commentThread } from "../comment-thread.js";
 import { renderNothingToCancel } from "../render-lifecycle.js";
@@ -8,12 +9,10 @@ export const cancelCommand: SubcommandHandler = async (context, deps, { login, l
   const { kind, ref } = commentThread(context);
   const line = await deps.board.line(ref);
   if (line.length === 0) {
-    await context.octokit.rest.issues.createComment(context.issue({ body: renderNothingToCancel(kind) }));
+    await postComment(context.octokit, context.issue(), renderNothingToCancel(kind));
     return;
   }
-  await context.octokit.rest.reactions.createForIssueComment(
-    context.repo({ comment_id: context.payload.comment.id, content: "+1" }),
-  );
+  await reactToComment(context.octokit, context.repo({ commentId: context.payload.comment.id }), "+1");
   // Last first: cancelling the running task first would let the next one start before it is cancelled too.
   for (const taskId of [...line].reverse()) await cancelTask(context.octokit, deps, ref, taskId, login, log);
 };

@@ -1,4 +1,5 @@
-import { resetCacheGeneration } from "../../sandbox/cache-store.js";
+import { resetCacheGeneration } from "../../queue/cache-store.js";
+import { postComment } from "../../github/comments.js";
 import type { SubcommandHandler } from "../subcommands.js";
 
 /**
@@ -11,11 +12,10 @@ export const resetCacheCommand: SubcommandHandler = async (context, deps, { logi
   const redis = await deps.queue.getBackend().client;
   await resetCacheGeneration(redis, deps.queue.opts.prefix ?? "bull", repository.full_name);
   log.info({ login }, "environment cache reset");
-  await context.octokit.rest.issues.createComment(
-    context.issue({
-      body:
-        `@${login}, the cached environments of \`${repository.full_name}\` are dropped: the next task runs the setup ` +
-        "script in a fresh environment. The workers delete the old snapshots from disk at their next cache sweep.",
-    }),
+  await postComment(
+    context.octokit,
+    context.issue(),
+    `@${login}, the cached environments of \`${repository.full_name}\` are dropped: the next task runs the setup ` +
+      "script in a fresh environment. The workers delete the old snapshots from disk at their next cache sweep.",
   );
 };

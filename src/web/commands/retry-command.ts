@@ -1,3 +1,4 @@
+import { postComment } from "../../github/comments.js";
 import { isFinished } from "../../queue/task-record.js";
 import { commentThread } from "../comment-thread.js";
 import { renderNothingToRetry, renderRetryBusy } from "../render-lifecycle.js";
@@ -10,7 +11,7 @@ import type { SubcommandHandler } from "../subcommands.js";
  */
 export const retryCommand: SubcommandHandler = async (context, deps, { login, command, config, log }) => {
   const { kind, ref } = commentThread(context);
-  const reply = (body: string) => context.octokit.rest.issues.createComment(context.issue({ body }));
+  const reply = (body: string) => postComment(context.octokit, context.issue(), body);
   const [last] = await deps.board.history(ref, 1);
   if (!last) return void (await reply(renderNothingToRetry(command, kind)));
   if (!isFinished(last)) return void (await reply(renderRetryBusy(command, last)));

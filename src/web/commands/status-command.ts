@@ -1,3 +1,4 @@
+import { postComment } from "../../github/comments.js";
 import { commentThread } from "../comment-thread.js";
 import { renderThreadTasks } from "../render-lifecycle.js";
 import type { SubcommandHandler } from "../subcommands.js";
@@ -8,7 +9,5 @@ const SHOWN_TASKS = 10;
 export const statusCommand: SubcommandHandler = async (context, deps) => {
   const { kind, ref } = commentThread(context);
   const records = await deps.board.history(ref, SHOWN_TASKS);
-  await context.octokit.rest.issues.createComment(
-    context.issue({ body: renderThreadTasks(records, kind, Date.now()) }),
-  );
+  await postComment(context.octokit, context.issue(), renderThreadTasks(records, kind, Date.now()));
 };

@@ -109,7 +109,8 @@ export function createAdminPages(deps: AdminPagesDeps) {
     const cancelMatch = CANCEL_PATH.exec(pathname);
     if (req.method === "POST" && cancelMatch) await cancel(req, res, viewer, cancelMatch[1]!);
     else if (req.method === "GET" && pathname === "/admin") await overview(res, viewer);
-    else if (pathname === QUEUE_BOARD_PATH || pathname.startsWith(`${QUEUE_BOARD_PATH}/`)) bullBoard(req as express.Request, res as express.Response);
+    else if (pathname === QUEUE_BOARD_PATH || pathname.startsWith(`${QUEUE_BOARD_PATH}/`))
+      bullBoard(req as express.Request, res as express.Response);
     else sendHtml(res, 404, renderMessagePage("Not found", "There is nothing here.", viewer.login));
     return true;
   };

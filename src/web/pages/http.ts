@@ -7,7 +7,8 @@ const PAGE_HEADERS = {
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
   "referrer-policy": "same-origin",
-  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+  "content-security-policy":
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
 };
 
 export function sendHtml(res: ServerResponse, status: number, html: string, cookies: string[] = []): void {
@@ -15,7 +16,9 @@ export function sendHtml(res: ServerResponse, status: number, html: string, cook
 }
 
 export function redirect(res: ServerResponse, location: string, cookies: string[] = []): void {
-  res.writeHead(303, { location, "cache-control": "no-store", ...(cookies.length ? { "set-cookie": cookies } : {}) }).end();
+  res
+    .writeHead(303, { location, "cache-control": "no-store", ...(cookies.length ? { "set-cookie": cookies } : {}) })
+    .end();
 }
 
 /** A path of this server to return to after sign-in; anything else (another host, "//host") becomes "/". */

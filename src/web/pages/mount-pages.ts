@@ -31,7 +31,13 @@ export function createPagesHandler(options: PagesOptions): PageHandler {
   const { log } = options;
   const handlers: PageHandler[] = [serveMetrics];
   if (options.oauth) {
-    const auth = createPagesAuth({ oauth: options.oauth, publicUrl: options.publicUrl, clients: options.clients, admins: options.admins, log });
+    const auth = createPagesAuth({
+      oauth: options.oauth,
+      publicUrl: options.publicUrl,
+      clients: options.clients,
+      admins: options.admins,
+      log,
+    });
     handlers.push(
       (req, res) => auth.handle(req, res),
       createTaskPages({ auth, board: options.web.board, transcripts: options.transcripts, redis: options.redis, log }),

@@ -54,12 +54,20 @@ export function createPagesAuth(options: PagesAuthOptions): PagesAuth {
     const expected = cookies.read<{ state: string; returnTo: string }>(req, STATE_COOKIE, STATE_MS);
     const code = url.searchParams.get("code");
     if (!expected || !code || url.searchParams.get("state") !== expected.state) {
-      sendHtml(res, 400, renderMessagePage("Sign-in failed", "The sign-in link expired or did not come from this server. Try again."), [cookies.clear(STATE_COOKIE)]);
+      sendHtml(
+        res,
+        400,
+        renderMessagePage("Sign-in failed", "The sign-in link expired or did not come from this server. Try again."),
+        [cookies.clear(STATE_COOKIE)],
+      );
       return;
     }
     const login = await signedInLogin(oauth, code, callbackUrl);
     log.info({ login }, "signed in to the task pages");
-    redirect(res, expected.returnTo, [cookies.clear(STATE_COOKIE), cookies.write(SESSION_COOKIE, { login }, SESSION_MS)]);
+    redirect(res, expected.returnTo, [
+      cookies.clear(STATE_COOKIE),
+      cookies.write(SESSION_COOKIE, { login }, SESSION_MS),
+    ]);
   }
 
   return {
@@ -83,7 +91,9 @@ export function createPagesAuth(options: PagesAuthOptions): PagesAuth {
       if (req.method === "GET" && url.pathname === "/auth/sign-in") {
         const state = randomBytes(24).toString("base64url");
         const returnTo = localPath(url.searchParams.get("return"));
-        redirect(res, authorizationUrl(oauth, callbackUrl, state), [cookies.write(STATE_COOKIE, { state, returnTo }, STATE_MS)]);
+        redirect(res, authorizationUrl(oauth, callbackUrl, state), [
+          cookies.write(STATE_COOKIE, { state, returnTo }, STATE_MS),
+        ]);
         return true;
       }
       if (req.method === "GET" && url.pathname === "/auth/callback") {

@@ -91,7 +91,9 @@ export function createTaskPages(deps: TaskPagesDeps) {
     if (req.method !== "GET") return false;
     const url = urlOf(req);
     if (url.pathname === LIVE_SCRIPT_PATH) {
-      res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }).end(LIVE_SCRIPT);
+      res
+        .writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" })
+        .end(LIVE_SCRIPT);
       return true;
     }
     const match = TASK_PATH.exec(url.pathname);

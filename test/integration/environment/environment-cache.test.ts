@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import type { CacheKeyInput } from "../../../src/sandbox/cache-key.js";
-import { createCacheStore } from "../../../src/sandbox/cache-store.js";
+import { createCacheStore } from "../../../src/queue/cache-store.js";
 import { createDockerSandboxFactory } from "../../../src/sandbox/docker-sandbox.js";
 import {
   createEnvironmentCache,

@@ -10,7 +10,7 @@ import {
   EgressProxyError,
   type EgressDecision,
 } from "../../../src/sandbox/egress-proxy.js";
-import { compileEgressPolicy, DEFAULT_METHODS } from "../../../src/sandbox/network-policy.js";
+import { compileEgressPolicy, DEFAULT_METHODS } from "../../../src/config/network-policy.js";
 import { MANAGED_LABEL, TASK_LABEL, type Sandbox } from "../../../src/sandbox/types.js";
 import { startTestInternet, type TestInternet } from "./test-internet.js";
 

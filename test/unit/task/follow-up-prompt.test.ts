@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildTaskPrompt } from "../../../src/agent/prompt.js";
 import type { TaskJobData } from "../../../src/queue/task-job.js";
 import { buildTaskPromptFor } from "../../../src/task/follow-up-prompt.js";
-import type { PullTarget } from "../../../src/task/resolve-follow-up.js";
+import type { PullTarget } from "../../../src/task/task-scope.js";
 
 function job(overrides: Partial<TaskJobData> = {}): TaskJobData {
   return {

@@ -2,7 +2,8 @@ import type { Redis } from "ioredis";
 import pino from "pino";
 import type { ProbotOctokit } from "probot";
 import { describe, expect, it } from "vitest";
-import { recoverDeliveries, type Delivery } from "../../../src/web/recover-deliveries.js";
+import type { Delivery } from "../../../src/github/deliveries.js";
+import { recoverDeliveries } from "../../../src/web/recover-deliveries.js";
 
 const NOW = Date.parse("2026-01-10T12:00:00Z");
 const HOUR = 3_600_000;

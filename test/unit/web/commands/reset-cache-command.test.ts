@@ -1,8 +1,8 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { resetCacheCommand } from "../../../src/web/commands/reset-cache-command.js";
-import type { CommentContext } from "../../../src/web/subcommands.js";
-import type { WebDeps } from "../../../src/web/web-deps.js";
+import { resetCacheCommand } from "../../../../src/web/commands/reset-cache-command.js";
+import type { CommentContext } from "../../../../src/web/subcommands.js";
+import type { WebDeps } from "../../../../src/web/web-deps.js";
 
 describe("/taskbox reset-cache", () => {
   it("raises the repository's cache generation in Redis and says what happens next", async () => {

@@ -1,8 +1,15 @@
-import { codeSpan } from "../config/format-issues.js";
-import { INTERNET_PRESETS } from "../config/internet-presets.js";
-import type { EgressPolicy } from "./egress-proxy-server.mjs";
+import { codeSpan } from "./format-issues.js";
+import { INTERNET_PRESETS } from "./internet-presets.js";
 
-export type { EgressPolicy };
+/** What the proxy admits; built from `internet.allow` and `internet.methods` by compileEgressPolicy. */
+export interface EgressPolicy {
+  /** Exact host names (lower case). */
+  hosts: string[];
+  /** `*.example.com` is stored as `example.com` and admits every name below it, not the name itself. */
+  domains: string[];
+  /** Upper case; checked only where the proxy sees the method (plain HTTP). */
+  methods: string[];
+}
 
 /** The methods `internet.methods` may name; CONNECT is how HTTPS reaches an allowed host and needs no entry. */
 export const HTTP_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"] as const;

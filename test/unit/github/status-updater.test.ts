@@ -1,7 +1,7 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createRedactor } from "../../../src/report/redact.js";
-import { createStatusUpdater } from "../../../src/report/status-updater.js";
+import { createStatusUpdater } from "../../../src/github/status-updater.js";
 import type { TaskStatus } from "../../../src/report/task-status.js";
 
 const INTERVAL = 1000;

@@ -1,14 +1,15 @@
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
 import type { TaskStatus } from "../report/task-status.js";
-import { removeTriggerLabel } from "../task/remove-trigger-label.js";
-import { runTask, type TaskDeps, type TaskEndHook } from "../task/run-task.js";
+import { removeTriggerLabel } from "../github/remove-trigger-label.js";
+import { runTask } from "../task/run-task.js";
+import type { TaskDeps, TaskEndHook } from "../task/task-scope.js";
 import type { RunningTasks } from "./running-tasks.js";
-import type { TaskBoard, ThreadRef } from "./task-board.js";
-import { jobIdForTask, type FollowUpHint, type TaskJobData } from "./task-job.js";
-import { recordOfStatus, type TaskRecord } from "./task-record.js";
+import type { TaskBoard, ThreadRef } from "../queue/task-board.js";
+import { jobIdForTask, type FollowUpHint, type TaskJobData } from "../queue/task-job.js";
+import { recordOfStatus, type TaskRecord } from "../queue/task-record.js";
+import type { TaskQueue } from "../queue/task-queue.js";
 import { metrics } from "../metrics/metrics.js";
-import type { TaskQueue } from "./task-queue.js";
 
 /** A waiting task is normally woken by the task it waits for; this re-check covers workers that died. */
 const DEFAULT_RECHECK_MS = 10_000;

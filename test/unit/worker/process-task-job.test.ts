@@ -2,14 +2,15 @@ import { DelayedError, type Job } from "bullmq";
 import pino from "pino";
 import type { ProbotOctokit } from "probot";
 import { describe, expect, it, vi } from "vitest";
-import { createTaskJobProcessor } from "../../../src/queue/process-task-job.js";
-import { createRunningTasks } from "../../../src/queue/running-tasks.js";
+import { createTaskJobProcessor } from "../../../src/worker/process-task-job.js";
+import { createRunningTasks } from "../../../src/worker/running-tasks.js";
 import { jobIdForTask, type TaskJobData } from "../../../src/queue/task-job.js";
 import type { TaskQueue } from "../../../src/queue/task-queue.js";
 import type { TaskRecord } from "../../../src/queue/task-record.js";
 import type { TaskStatus } from "../../../src/report/task-status.js";
 import { TaskCancelledError } from "../../../src/task/task-cancelled.js";
-import type { TaskDeps, TaskEndHook, runTask } from "../../../src/task/run-task.js";
+import type { runTask } from "../../../src/task/run-task.js";
+import type { TaskDeps, TaskEndHook } from "../../../src/task/task-scope.js";
 import { createMemoryTaskBoard, type MemoryTaskBoard } from "../../support/memory-task-board.js";
 
 const NOW = Date.parse("2024-05-01T12:00:00Z");

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import { renderStatus } from "./render-status.js";
-import type { TaskStatus } from "./task-status.js";
+import { renderStatus } from "../report/render-status.js";
+import type { TaskStatus } from "../report/task-status.js";
 
 export interface StatusUpdater {
   /** Records the latest status; it is published when the rate limit allows. Never throws. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseEnv } from "../../../src/env.js";
+import { parseEnv } from "../../src/env.js";
 
 describe("reliability and abuse settings in the environment", () => {
   it("has safe defaults", () => {

@@ -4,7 +4,7 @@ import { parseRepoConfig } from "../../../src/config/load-repo-config.js";
 import { INTERNET_PRESETS } from "../../../src/config/internet-presets.js";
 import type { RepoConfig } from "../../../src/config/schema.js";
 import { isHostAllowed, isMethodAllowed } from "../../../src/sandbox/egress-proxy-server.mjs";
-import { compileEgressPolicy, parseAllowEntry } from "../../../src/sandbox/network-policy.js";
+import { compileEgressPolicy, parseAllowEntry } from "../../../src/config/network-policy.js";
 import { renderDeniedNote } from "../../../src/task/agent-network.js";
 
 const DEFAULTS = { defaultModel: "gpt-5.1", defaultImage: "taskbox-sandbox:latest" };

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { TaskCancelledError } from "../task/task-cancelled.js";
-import type { CancelRequest } from "./task-board.js";
+import type { CancelRequest } from "../queue/task-board.js";
 
 /** The tasks this worker process runs, each with the controller that cancels it. */
 export interface RunningTasks {
