@@ -86,6 +86,7 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/ })
     .transform((url) => url.replace(/\/+$/, ""))
     .optional(),
+  TASKBOX_CONFIG_DOCS_URL: z.url({ protocol: /^https?$/ }).optional(),
   TASKBOX_ADMINS: z
     .string()
     .default("")

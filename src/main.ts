@@ -16,6 +16,7 @@ import { createTaskboxApp } from "./web/create-app.js";
 import { createPagesHandler } from "./web/pages/mount-pages.js";
 import { createRateLimiter } from "./web/rate-limit.js";
 import { startDeliveryRecovery } from "./web/recover-deliveries.js";
+import { watchUnclaimedTasks } from "./web/watch-unclaimed-tasks.js";
 import { createTaskDeps } from "./worker/create-task-deps.js";
 import { startOrphanReaper } from "./worker/reap-orphans.js";
 import { startTaskWorker } from "./worker/start-worker.js";
@@ -30,6 +31,7 @@ type Shutdown = () => Promise<void>;
 const PROBOT_OPTIONS = { redisConfig: undefined, Octokit: TaskboxOctokit };
 
 const CACHE_SWEEP_INTERVAL_MS = 10 * 60_000;
+const UNCLAIMED_CHECK_INTERVAL_MS = 20_000;
 
 function hasAppCredentials(): boolean {
   return Boolean(process.env.APP_ID) && getPrivateKey() !== null;
@@ -77,6 +79,14 @@ async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
   const server = await run(app, { log, env: { ...process.env, REDIS_URL: undefined }, Octokit: TaskboxOctokit });
   // Webhooks refused while the queue was down are redelivered; Probot's own client authenticates as the app.
   const appProbot = createProbot({ overrides: { log, ...PROBOT_OPTIONS } });
+  const unclaimed = watchUnclaimedTasks({
+    queue,
+    redis: connection,
+    prefix: env.TASKBOX_QUEUE_PREFIX,
+    installationOctokit: (installationId) => appProbot.auth(installationId),
+    intervalMs: UNCLAIMED_CHECK_INTERVAL_MS,
+    log,
+  });
   const recovery =
     env.TASKBOX_DELIVERY_RECOVERY_INTERVAL_MS > 0
       ? startDeliveryRecovery({
@@ -90,6 +100,7 @@ async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
       : undefined;
   return async () => {
     await recovery?.stop();
+    await unclaimed.stop();
     await server.stop();
     await queue.close();
     connection.disconnect();

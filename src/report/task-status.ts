@@ -62,10 +62,12 @@ export interface TaskStatus {
   diffstat?: string;
   /** Why a queued task waits. */
   queuedReason?: QueuedReason;
+  /** TASKBOX_CONFIG_DOCS_URL: the failure's next step links there. */
+  configDocsUrl?: string;
 }
 
-/** thread: another task of the thread runs first; repository: the repository's concurrency cap is reached; worker: no worker took it for over a minute. */
-export type QueuedReason =
-  | { kind: "thread"; taskId: string; threadKind: "issue" | "pull" }
-  | { kind: "repository"; cap: number }
-  | { kind: "worker" };
+/**
+ * Why a queued task waits, beyond another task of its thread (the web process notes that one when it queues the task):
+ * the repository's concurrency cap is reached, or no worker took it for over a minute.
+ */
+export type QueuedReason = { kind: "repository"; cap: number } | { kind: "worker" };

@@ -56,6 +56,7 @@ export async function runTask(
     timings: {},
     startedAt: Date.now(),
     maxTurns: job.config.agent.maxTurns,
+    configDocsUrl: deps.settings.configDocsUrl,
     pageUrl: deps.settings.pagesUrl && `${deps.settings.pagesUrl}/tasks/${encodeURIComponent(job.taskId)}`,
   };
   const updater = createStatusCommentUpdater(

@@ -46,6 +46,8 @@ export interface TaskSettings {
   gheProtocol: string | undefined;
   /** Where task pages live (TASKBOX_PUBLIC_URL); undefined when they are off. */
   pagesUrl?: string;
+  /** TASKBOX_CONFIG_DOCS_URL: where a failure's next step links. */
+  configDocsUrl?: string;
 }
 
 export interface TaskDeps {

@@ -73,6 +73,7 @@ export function createTaskDeps(env: TaskboxEnv, probot: Probot, log: Logger, red
       gheHost: env.GHE_HOST,
       gheProtocol: env.GHE_PROTOCOL,
       pagesUrl: taskPagesUrl(env),
+      configDocsUrl: env.TASKBOX_CONFIG_DOCS_URL,
     },
     log,
   };

@@ -1,6 +1,6 @@
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
-import type { TaskStatus } from "../report/task-status.js";
+import type { QueuedReason, TaskStatus } from "../report/task-status.js";
 import { removeTriggerLabel } from "../github/remove-trigger-label.js";
 import { runTask } from "../task/run-task.js";
 import type { TaskDeps, TaskEndHook } from "../task/task-scope.js";
@@ -28,6 +28,8 @@ export interface TaskJobProcessorOptions {
   recheckMs?: number;
   log: Logger;
   now?: () => number;
+  /** Tells the task's status comment why it still waits. */
+  onQueued?: (data: TaskJobData, reason: QueuedReason) => Promise<void>;
   /** The task runner; tests replace it. */
   run?: typeof runTask;
 }
@@ -73,7 +75,9 @@ export function createTaskJobProcessor(options: TaskJobProcessorOptions): TaskJo
         freed = true;
       }
       if (!freed) {
-        await board.waitForSlot(thread, data.taskId, data.enqueuedAt);
+        if (await board.waitForSlot(thread, data.taskId, data.enqueuedAt)) {
+          await options.onQueued?.(data, { kind: "repository", cap });
+        }
         return false;
       }
     }

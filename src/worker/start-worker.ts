@@ -10,6 +10,7 @@ import { createTaskQueue } from "../queue/task-queue.js";
 import type { TaskState } from "../report/task-status.js";
 import type { TaskDeps } from "../task/task-scope.js";
 import { finishAbandonedTask, isStalledTooOften } from "./finish-abandoned-task.js";
+import { showQueuedReason } from "../github/queued-status.js";
 
 export interface TaskJobResult {
   state: TaskState;
@@ -38,6 +39,12 @@ export function startTaskWorker(options: {
     board,
     queue,
     deps,
+    onQueued: async (data, reason) => {
+      const { octokit } = await deps.installation(data.installationId);
+      await showQueuedReason(octokit, data, reason).catch((err: unknown) =>
+        log.warn({ err, taskId: data.taskId }, "could not say why the task waits"),
+      );
+    },
     running,
     repositoryConcurrency: options.repositoryConcurrency ?? 1,
     log,
