@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { runGit } from "../../src/git/run-git.js";
 import { createFakeWebhooks, deliveryRoutes, type FakeWebhooks } from "./fake-deliveries.js";
+import { createFakeOAuth, handleOAuthPage, oauthApiRoutes, type FakeOAuth } from "./fake-oauth.js";
 
 export interface FakeComment {
   id: number;
@@ -78,6 +79,8 @@ export interface FakeGitHub {
   openPull(owner: string, name: string, pull: Omit<FakePull, "number" | "html_url">): FakePull;
   /** The app's webhook and its deliveries API (GET /app/hook/deliveries, POST .../attempts). */
   webhooks: FakeWebhooks;
+  /** The OAuth web flow of the app (sign-in to the task pages). */
+  oauth: FakeOAuth;
   /**
    * The next `times` (default 1) API requests matching method and path first await `before`, then get `status` (and
    * `json`, `headers`) instead of their own answer; without a status they are answered as usual.
@@ -165,6 +168,7 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
     removedLabels: [],
     permissions: new Map(),
     webhooks: createFakeWebhooks(),
+    oauth: createFakeOAuth(),
     injectFault(fault) {
       faults.push({ ...fault, times: fault.times ?? 1 });
     },
@@ -274,6 +278,7 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
 
   const routes: [string, RegExp, Route][] = [
     ...deliveryRoutes(fake.webhooks, () => fake.apiUrl),
+    ...oauthApiRoutes(fake.oauth, (owner, repo) => repos.has(`${owner}/${repo}`)),
     // Octokit sends a ref such as heads/taskbox/1-abc as one path segment (slashes as %2F).
     [
       "GET",
@@ -594,7 +599,9 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
     const url = new URL(req.url ?? "/", "http://fake");
     fake.requests.push({ method: req.method ?? "", path: url.pathname });
     const gitPath = /^\/([^/]+)\/([^/]+)\.git\/(?:info\/refs|git-upload-pack|git-receive-pack)$/.exec(url.pathname);
-    const work = gitPath ? handleGit(req, res, url, gitPath[1]!, gitPath[2]!) : handleRest(req, res, url);
+    const work = gitPath
+      ? handleGit(req, res, url, gitPath[1]!, gitPath[2]!)
+      : handleOAuthPage(fake.oauth, req, res, url).then((handled) => (handled ? undefined : handleRest(req, res, url)));
     work.catch((error: Error) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ message: error.message }));
