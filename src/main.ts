@@ -5,7 +5,6 @@ import pino, { type Logger } from "pino";
 import { createProbot, run } from "probot";
 import { loadSecretsStore } from "./config/secrets.js";
 import { EnvError, parseEnv, taskPagesUrl, type TaskboxEnv } from "./env.js";
-import { metrics } from "./metrics/metrics.js";
 import { createRedisConnection } from "./queue/connection.js";
 import { createTaskQueue } from "./queue/task-queue.js";
 import { createTaskBoard } from "./queue/task-board.js";
@@ -41,7 +40,6 @@ async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
   const connection = createRedisConnection(env.REDIS_URL, "producer");
   const queue = createTaskQueue(connection, env.TASKBOX_QUEUE_PREFIX);
   const board = createTaskBoard(connection, env.TASKBOX_QUEUE_PREFIX);
-  metrics.watchQueue(queue);
   const pagesUrl = taskPagesUrl(env);
   const webDeps = {
     queue,

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-/** A queue whose jobs are counted at scrape time (BullMQ's Queue has both methods). */
+/** The task queue, counted at each scrape (BullMQ's Queue has both methods). */
 export interface CountedQueue {
   getJobCounts(...states: string[]): Promise<Record<string, number>>;
   exportPrometheusMetrics(globalVariables?: Record<string, string>): Promise<string>;
@@ -18,7 +18,12 @@ const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "completed"
 export function createTaskboxMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "taskbox_process_" });
-  const queues: CountedQueue[] = [];
+  const queueJobs = new Gauge({
+    name: "taskbox_queue_jobs",
+    help: "Jobs in the task queue, by state",
+    labelNames: ["state"],
+    registers: [registry],
+  });
   const metrics = {
     registry,
     tasksStarted: new Counter({
@@ -71,29 +76,13 @@ export function createTaskboxMetrics() {
       labelNames: ["runner", "kind"],
       registers: [registry],
     }),
-    /** Counts the queue's jobs at each scrape, and appends BullMQ's own metrics to the text. */
-    watchQueue(queue: CountedQueue): void {
-      queues.push(queue);
-    },
-    /** The Prometheus text of this process. */
-    async text(): Promise<string> {
-      const bullmq = await Promise.all(queues.map((queue) => queue.exportPrometheusMetrics()));
-      return [await registry.metrics(), ...bullmq].join("\n");
+    /** The Prometheus text of this process, with the queue's jobs counted now and BullMQ's own queue metrics. */
+    async text(queue: CountedQueue): Promise<string> {
+      const counts = await queue.getJobCounts(...QUEUE_STATES);
+      for (const state of QUEUE_STATES) queueJobs.set({ state }, counts[state] ?? 0);
+      return [await registry.metrics(), await queue.exportPrometheusMetrics()].join("\n");
     },
   };
-  new Gauge({
-    name: "taskbox_queue_jobs",
-    help: "Jobs in the task queue, by state",
-    labelNames: ["state"],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const queue of queues) {
-        const counts = await queue.getJobCounts(...QUEUE_STATES);
-        for (const state of QUEUE_STATES) this.inc({ state }, counts[state] ?? 0);
-      }
-    },
-  });
   return metrics;
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openBrowser, screenshot, type TestBrowser } from "../support/browser.js";
-import { growth, scrapeMetrics } from "../support/scrape-metrics.js";
+import { growth, scrapeMetrics, type Scrape } from "../support/scrape-metrics.js";
 import { OWNER, REPO, startHarness, waitFor, type Harness } from "../support/taskbox-harness.js";
 
 const SECRET = "pages-secret-value-7731";
@@ -26,7 +26,7 @@ describe("task pages behind GitHub sign-in", () => {
   const browsers: TestBrowser[] = [];
   const pagesSeen: string[] = [];
   let taskId: string;
-  let metricsBefore: Map<string, number>;
+  let metricsBefore: Scrape;
 
   /** The task once it has ended (the held turn is let go first). */
   async function ended(): Promise<void> {
@@ -97,7 +97,7 @@ describe("task pages behind GitHub sign-in", () => {
     expect(response?.status()).toBe(200);
     const html = await page.content();
     expect(html).not.toContain("<script");
-    const text = await page.locator("main").innerText();
+    const text = (await page.locator("main").textContent()) ?? "";
     for (const part of ["write the notes", "Phase setup", "setup saw token=***", "live-step-one", "live-step-two"]) {
       expect(text).toContain(part);
     }
@@ -176,7 +176,10 @@ describe("task pages behind GitHub sign-in", () => {
     expect(growth(metricsBefore, after, 'taskbox_webhook_handling_seconds_count{event="issue_comment.created"}')).toBe(
       1,
     );
-    expect(after.has('taskbox_queue_jobs{state="completed"}')).toBe(true);
+    expect(after.samples.has('taskbox_queue_jobs{state="completed"}')).toBe(true);
+    expect(after.types.get("taskbox_tasks_ended_total")).toBe("counter");
+    expect(after.types.get("taskbox_phase_duration_seconds")).toBe("histogram");
+    expect([...after.samples.keys()].some((key) => key.startsWith("bullmq_job_count"))).toBe(true);
   });
 
   it("links the task log from the status comment", async () => {

@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { OAuthApp } from "../../github/oauth.js";
 import type { AppClients } from "../../github/repository-access.js";
-import { metrics } from "../../metrics/metrics.js";
+import { metrics, type CountedQueue } from "../../metrics/metrics.js";
 import type { AdminEnvironmentRow } from "../../report/render-admin.js";
 import type { TranscriptStore } from "../../report/transcript-store.js";
 import type { WebDeps } from "../web-deps.js";
@@ -29,7 +29,7 @@ export interface PagesOptions {
 /** GET /metrics, always; the sign-in, the task pages and /admin when the app's OAuth credentials are set. */
 export function createPagesHandler(options: PagesOptions): PageHandler {
   const { log } = options;
-  const handlers: PageHandler[] = [serveMetrics];
+  const handlers: PageHandler[] = [(req, res) => serveMetrics(req, res, options.web.queue)];
   if (options.oauth) {
     const auth = createPagesAuth({
       oauth: options.oauth,
@@ -52,9 +52,9 @@ export function createPagesHandler(options: PagesOptions): PageHandler {
   };
 }
 
-async function serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, queue: CountedQueue): Promise<boolean> {
   if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") return false;
-  const text = await metrics.text();
+  const text = await metrics.text(queue);
   res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text);
   return true;
 }
