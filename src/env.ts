@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { parseRateLimit } from "./web/rate-limit.js";
+import { parseRateLimit } from "./config/rate-limit.js";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 

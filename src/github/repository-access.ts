@@ -1,12 +1,12 @@
-import type { ProbotOctokit } from "probot";
+import type { GitHubClient } from "./client.js";
 
 /** What GitHub reports for a user on a repository, from "admin" down to "none". */
 export type RepositoryPermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
 export interface AppClients {
   /** The app itself (JWT), to find the repository's installation. */
-  app(): Promise<ProbotOctokit>;
-  installation(installationId: number): Promise<ProbotOctokit>;
+  app(): Promise<GitHubClient>;
+  installation(installationId: number): Promise<GitHubClient>;
 }
 
 /**

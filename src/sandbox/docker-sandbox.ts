@@ -176,6 +176,7 @@ class DockerSandbox implements Sandbox {
   readonly #execEnv: Record<string, string>;
   readonly #diskWatch: DiskWatch | undefined;
   readonly #log: Logger;
+  #removal: Promise<void> | undefined;
 
   constructor(parts: {
     container: Docker.Container;
@@ -242,7 +243,16 @@ class DockerSandbox implements Sandbox {
     return image.Id;
   }
 
-  async remove(): Promise<void> {
+  /**
+   * One removal however often asked: a cancel or timeout starts it, and the task's cleanup must wait for that one to
+   * end (a second Docker remove would answer 409 at once, while the container still exists).
+   */
+  remove(): Promise<void> {
+    this.#removal ??= this.#remove();
+    return this.#removal;
+  }
+
+  async #remove(): Promise<void> {
     this.#diskWatch?.stop();
     // 409: another call is already removing it.
     await ignoringStatus(this.#container.remove({ force: true, v: true }), [404, 409]);

@@ -1,6 +1,6 @@
 import type OpenAI from "openai";
 import type { Logger } from "pino";
-import type { ProbotOctokit } from "probot";
+import type { GitHubClient } from "../github/client.js";
 import type { SecretsStore } from "../config/secrets.js";
 import type { BotAuthorLookup } from "../github/bot-author.js";
 import type { StatusUpdater } from "../github/status-updater.js";
@@ -32,7 +32,7 @@ export interface PullTarget {
 }
 
 export interface InstallationAccess {
-  octokit: ProbotOctokit;
+  octokit: GitHubClient;
   /** A new installation token for git over HTTPS (tokens expire after an hour, so long tasks mint again). */
   mintToken(): Promise<string>;
 }
@@ -69,7 +69,7 @@ export interface TaskDeps {
 export interface TaskScope {
   job: TaskJobData;
   deps: TaskDeps;
-  octokit: ProbotOctokit;
+  octokit: GitHubClient;
   /** The token minted at the start of the task, for the checkout. */
   token: string;
   /** Mints a token now (e.g. for the push at the end of a long task); every minted token is redacted. */
@@ -91,5 +91,5 @@ export interface TaskScope {
 /** Runs once the task has ended, before its status comment is finalised; its errors are logged, never thrown. */
 export type TaskEndHook = (
   status: TaskStatus,
-  end: { octokit: ProbotOctokit; redact(text: string): string },
+  end: { octokit: GitHubClient; redact(text: string): string },
 ) => Promise<void>;

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ProbotOctokit } from "probot";
+import type { GitHubClient } from "../github/client.js";
 import type { ThreadRef } from "../queue/task-board.js";
 import { jobIdForTask } from "../queue/task-job.js";
 import { isFinished } from "../queue/task-record.js";
@@ -16,7 +16,7 @@ const QUEUED_STATES = new Set(["waiting", "delayed", "prioritized", "waiting-chi
  * and its status comment is finished here, since no worker will ever pick it up.
  */
 export async function cancelTask(
-  octokit: ProbotOctokit,
+  octokit: GitHubClient,
   deps: Pick<WebDeps, "queue" | "board">,
   thread: ThreadRef,
   taskId: string,

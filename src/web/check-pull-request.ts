@@ -1,4 +1,4 @@
-import type { ProbotOctokit } from "probot";
+import type { GitHubClient } from "../github/client.js";
 import { getPullRequest } from "../github/pull-requests.js";
 import { renderClosedPull, renderForkRefusal } from "./render-lifecycle.js";
 
@@ -7,7 +7,7 @@ import { renderClosedPull, renderForkRefusal } from "./render-lifecycle.js";
  * refused: the bot cannot push to a fork, and a fork's code must not run with this repository's secrets.
  */
 export async function pullRequestRefusal(
-  octokit: ProbotOctokit,
+  octokit: GitHubClient,
   pull: { owner: string; repo: string; number: number },
   login: string,
 ): Promise<string | undefined> {

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { ProbotOctokit } from "probot";
+import type { GitHubClient } from "../github/client.js";
 import { deliveryPages, redeliverWebhook, type Delivery } from "../github/deliveries.js";
 import { runPeriodically, type Periodic } from "../run-periodically.js";
 
@@ -14,7 +14,7 @@ const OPENING = new Set(["wait", "connecting", "connect"]);
 
 export interface DeliveryRecoveryOptions {
   /** An Octokit authenticated as the app itself (JWT): the deliveries API is not open to installation tokens. */
-  appOctokit: () => Promise<ProbotOctokit>;
+  appOctokit: () => Promise<GitHubClient>;
   /** The web process's Redis: no redelivery is asked for while it is down, since the webhook would only fail again. */
   redis: Redis;
   prefix: string;

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ProbotOctokit } from "probot";
+import type { GitHubClient } from "../github/client.js";
 import type { RepoConfig } from "../config/schema.js";
 import { resolveSecrets } from "../config/secrets.js";
 import { enqueueTask, isTaskQueued } from "../queue/task-queue.js";
@@ -48,7 +48,7 @@ export interface TaskRequest {
 }
 
 export interface StartTaskContext {
-  octokit: ProbotOctokit;
+  octokit: GitHubClient;
   log: Logger;
 }
 

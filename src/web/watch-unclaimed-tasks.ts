@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { ProbotOctokit } from "probot";
+import type { GitHubClient } from "../github/client.js";
 import { showQueuedReason } from "../github/queued-status.js";
 import type { TaskQueue } from "../queue/task-queue.js";
 import { NO_WORKER_AFTER_MS } from "../report/render-status-guidance.js";
@@ -12,7 +12,7 @@ export interface WatchUnclaimedTasksOptions {
   queue: TaskQueue;
   redis: Pick<Redis, "set">;
   prefix: string;
-  installationOctokit(installationId: number): Promise<ProbotOctokit>;
+  installationOctokit(installationId: number): Promise<GitHubClient>;
   intervalMs: number;
   log: Logger;
   now?: () => number;
