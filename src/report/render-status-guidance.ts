@@ -17,7 +17,7 @@ function configDocs(docsUrl: string | undefined): string {
  */
 export function renderNextStep(failure: Failure, docsUrl: string | undefined): string {
   if (failure.phase === "setup") {
-    return `**Next step:** fix the setup in \`.github/taskbox.yml\` (see the ${configDocs(docsUrl)}), then comment \`/taskbox env\` to run the setup alone and see its whole log, and \`/taskbox retry\` once it passes.`;
+    return `**Next step:** fix the setup in \`.github/taskbox.yml\` (see the ${configDocs(docsUrl)}), then comment \`/taskbox env\` to run the setup alone and see its log, and \`/taskbox retry\` once it passes.`;
   }
   if (/agent\.max_turns|agent\.max_tokens|limits\.task_timeout/.test(failure.message)) {
     return `**Next step:** raise the limit named above in \`.github/taskbox.yml\` (see the ${configDocs(docsUrl)}) or narrow the request, then comment \`/taskbox retry\`.`;
