@@ -10,6 +10,8 @@ import { createTaskQueue } from "./queue/task-queue.js";
 import { createTaskBoard } from "./queue/task-board.js";
 import { createTranscriptStore } from "./report/transcript-store.js";
 import { checkSandboxRuntime } from "./sandbox/sandbox-runtime.js";
+import { listCachedEnvironments } from "./sandbox/list-cached-environments.js";
+import { createCacheStore } from "./queue/cache-store.js";
 import { TaskboxOctokit } from "./github/taskbox-octokit.js";
 import { createTaskboxApp } from "./web/create-app.js";
 import { createPagesHandler } from "./web/pages/mount-pages.js";
@@ -70,6 +72,11 @@ async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
       web: webDeps,
       transcripts: createTranscriptStore({ redis: connection, prefix: env.TASKBOX_QUEUE_PREFIX, log }),
       redis: connection,
+      // Only a process with a worker has the Docker engine whose cache it would list.
+      environments:
+        env.TASKBOX_ROLE === "all"
+          ? () => listCachedEnvironments(new Docker(), createCacheStore(connection, env.TASKBOX_QUEUE_PREFIX))
+          : undefined,
       log,
     }),
   );

@@ -140,6 +140,9 @@ describe("task pages behind GitHub sign-in", () => {
     const admin = await browserAs("maintainer");
     await admin.page.goto(`${harness.baseUrl}/admin`);
     await expect(admin.page.locator(`a[href="/tasks/${taskId}"]`).count()).resolves.toBeGreaterThan(0);
+    const text = await admin.page.locator("main").innerText();
+    expect(text).toMatch(/Cached environments\s+Repository\tSize\tLast used\s+octo\/hello\t[\d.]+ MiB/);
+    expect(text).toMatch(/Workers\s+Worker\tAddress\tConnected for\s+\S+:\d+/);
     await screenshot(admin.page, "6-admin");
     const reader = await browserAs("reader");
     const response = await reader.page.goto(`${harness.baseUrl}/admin`);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import type { Worker } from "bullmq";
+import Docker from "dockerode";
 import { dump } from "js-yaml";
 import pino from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
@@ -16,6 +17,8 @@ import { createTaskBoard, type TaskBoard } from "../../src/queue/task-board.js";
 import { createTaskQueue, type TaskQueue } from "../../src/queue/task-queue.js";
 import { createTranscriptStore, type TranscriptStore } from "../../src/report/transcript-store.js";
 import { createTaskboxApp } from "../../src/web/create-app.js";
+import { createCacheStore } from "../../src/queue/cache-store.js";
+import { listCachedEnvironments } from "../../src/sandbox/list-cached-environments.js";
 import { createPagesHandler } from "../../src/web/pages/mount-pages.js";
 import { createTaskDeps } from "../../src/worker/create-task-deps.js";
 import { startTaskWorker } from "../../src/worker/start-worker.js";
@@ -165,6 +168,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       web: webDeps,
       transcripts,
       redis: producer,
+      environments: () => listCachedEnvironments(new Docker(), createCacheStore(producer, env.TASKBOX_QUEUE_PREFIX)),
       log,
     }),
   );
