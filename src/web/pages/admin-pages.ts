@@ -69,7 +69,8 @@ export function createAdminPages(deps: AdminPagesDeps) {
       queued,
       recent: recent.sort((a, b) => b.at - a.at),
       workers: workers.map((worker) => ({
-        name: worker.name ?? "",
+        // BullMQ reports the queue's name as `name`; the worker's own name (host:pid) ends `rawname`, after ":w:".
+        name: worker.rawname?.split(":w:")[1] ?? worker.name ?? "",
         address: worker.addr ?? "",
         ageSeconds: Number(worker.age ?? 0),
       })),
