@@ -19,7 +19,7 @@ export function recordTaskStart(transcript: TranscriptWriter, job: TaskJobData):
     requestedBy: job.requestedBy,
     trigger: job.kind === "env-check" ? "env" : (job.trigger?.kind ?? "comment"),
     image: environment.image,
-    runner: BUILTIN_RUNNER,
+    runner: job.config.agent.runner ?? BUILTIN_RUNNER, // a job queued before agent.runner has none
     internet: {
       setup: internet.setup,
       agent: internet.agent,

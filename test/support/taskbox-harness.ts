@@ -11,7 +11,7 @@ import { dump } from "js-yaml";
 import pino from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { inject } from "vitest";
-import { parseEnv } from "../../src/env.js";
+import { configDefaultsOf, parseEnv } from "../../src/env.js";
 import { createRedisConnection } from "../../src/queue/connection.js";
 import { createTaskBoard, type TaskBoard } from "../../src/queue/task-board.js";
 import { createTaskQueue, type TaskQueue } from "../../src/queue/task-queue.js";
@@ -123,6 +123,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     TASKBOX_SANDBOX_IMAGE: options.env?.TASKBOX_SANDBOX_IMAGE ?? inject("sandboxImage"),
     OPENAI_API_KEY: "test-key",
     OPENAI_BASE_URL: model.baseUrl,
+    ANTHROPIC_API_KEY: "test-anthropic-key",
+    ANTHROPIC_BASE_URL: model.anthropicBaseUrl,
     GHE_HOST: github.host,
     GHE_PROTOCOL: "http",
     TASKBOX_SECRETS_FILE: secretsFile,
@@ -151,7 +153,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const webDeps = {
     queue,
     board,
-    configDefaults: { defaultModel: env.TASKBOX_MODEL, defaultImage: env.TASKBOX_SANDBOX_IMAGE },
+    configDefaults: configDefaultsOf(env),
     loadSecrets: async () => options.secrets ?? {},
   };
   const app = createTaskboxApp(webDeps, (clients) =>
