@@ -33,11 +33,6 @@ export function createTaskboxApp(deps: WebDeps, pages?: (clients: AppClients) =>
       "pull_request.labeled",
       timed("pull_request.labeled", (context) => handlePullRequestLabeled(context, deps)),
     );
-    addHandler((req, res) => {
-      if (req.method !== "GET" || req.url !== "/healthz") return false;
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
-      return true;
-    });
     if (pages) addHandler(pages({ app: () => app.auth(), installation: (id) => app.auth(id) }));
   };
 }

@@ -89,8 +89,8 @@ function issueToken(oauth: FakeOAuth, login: string): string {
 /** REST routes (below /api/v3): GET /user with a user token, GET /repos/:owner/:repo/installation. */
 export function oauthApiRoutes(
   oauth: FakeOAuth,
-  hasRepo: (owner: string, repo: string) => boolean,
-): [string, RegExp, (params: string[], request: { authorization: string }) => OAuthReply][] {
+  hasRepo: (owner: string, repo: string) => Promise<boolean>,
+): [string, RegExp, (params: string[], request: { authorization: string }) => OAuthReply | Promise<OAuthReply>][] {
   return [
     [
       "GET",
@@ -105,8 +105,8 @@ export function oauthApiRoutes(
     [
       "GET",
       /^\/repos\/([^/]+)\/([^/]+)\/installation$/,
-      ([owner, repo]) =>
-        hasRepo(owner!, repo!)
+      async ([owner, repo]) =>
+        (await hasRepo(owner!, repo!))
           ? { status: 200, json: { id: 1, account: { login: owner } } }
           : { status: 404, json: { message: "Not Found" } },
     ],

@@ -22,6 +22,7 @@ import { listCachedEnvironments } from "../../src/sandbox/list-cached-environmen
 import { createPagesHandler } from "../../src/web/pages/mount-pages.js";
 import { createTaskDeps } from "../../src/worker/create-task-deps.js";
 import { startTaskWorker } from "../../src/worker/start-worker.js";
+import { isFinalStatus } from "./status-comments.js";
 import { startFakeGitHub, type FakeComment, type FakeGitHub } from "./fake-github.js";
 import { startFakeModel, type FakeModel, type Script } from "./fake-model.js";
 import {
@@ -71,10 +72,6 @@ export interface Harness {
   finalStatus(issueNumber?: number, timeoutMs?: number): Promise<FakeComment>;
   close(): Promise<void>;
 }
-
-// The headline of a final status (succeeded, answered, environment ready, cancelled, failed); matching words anywhere
-// would also match a command like `echo dns-failed` shown while the task still runs.
-const FINAL_STATE = /^\*\*Taskbox\*\* · (?:✅|💬|🛑|❌)/m;
 
 export async function waitFor<T>(
   what: string,
@@ -188,6 +185,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
 
   async function send(event: string, payload: object, deliveryId: string = randomUUID()): Promise<number> {
+    github.learnFrom(payload);
     const body = JSON.stringify(payload);
     const response = await fetch(webhookUrl, {
       method: "POST",
@@ -221,17 +219,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     finalStatusOf(taskId, timeoutMs = 120_000) {
       return waitFor(
         `the final status of task ${taskId}`,
-        () => github.comments.find((c) => c.body.includes(`taskbox:task=${taskId} `) && FINAL_STATE.test(c.body)),
+        () => github.comments.find((c) => c.body.includes(`taskbox:task=${taskId} `) && isFinalStatus(c.body)),
         timeoutMs,
       );
     },
     finalStatus(issueNumber = 1, timeoutMs = 120_000) {
       return waitFor(
         "a final status comment",
-        () =>
-          github.comments.find(
-            (c) => c.issueNumber === issueNumber && c.body.includes("taskbox:task=") && FINAL_STATE.test(c.body),
-          ),
+        () => github.comments.find((c) => c.issueNumber === issueNumber && isFinalStatus(c.body)),
         timeoutMs,
       );
     },
