@@ -160,6 +160,19 @@ const envSchema = z.object({
   TASKBOX_SHUTDOWN_TIMEOUT: duration("30m"),
   TASKBOX_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   GHE_HOST: z.string().min(1).optional(),
+  // Task pages (docs/task-pages.md): on when the app's OAuth credentials are set.
+  PORT: positiveInt(3000),
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  TASKBOX_PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
+  TASKBOX_CONFIG_DOCS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TASKBOX_ADMINS: z
+    .string()
+    .default("")
+    .transform((list) => list.split(/[\s,]+/).filter(Boolean)),
   GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
 });
 
@@ -177,6 +190,12 @@ export function parseEnv(env: NodeJS.ProcessEnv): TaskboxEnv {
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
   throw new EnvError(`Invalid environment:\n${problems.join("\n")}`);
+}
+
+/** Where task pages live, or undefined when they are off (no GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET). */
+export function taskPagesUrl(env: TaskboxEnv): string | undefined {
+  if (!env.GITHUB_CLIENT_ID || !env.GITHUB_CLIENT_SECRET) return undefined;
+  return env.TASKBOX_PUBLIC_URL ?? `http://localhost:${env.PORT}`;
 }
 
 /** The worker talks to the model; the web process does not need a key. */

@@ -3,20 +3,26 @@ import Docker from "dockerode";
 import { getPrivateKey } from "@probot/get-private-key";
 import pino, { type Logger } from "pino";
 import { createProbot, run } from "probot";
-import { configDefaultsOf, EnvError, parseEnv, type TaskboxEnv } from "./env.js";
+import { configDefaultsOf, EnvError, parseEnv, taskPagesUrl, type TaskboxEnv } from "./env.js";
 import { createRedisConnection } from "./queue/connection.js";
 import { createTaskQueue } from "./queue/task-queue.js";
 import { createTaskBoard } from "./queue/task-board.js";
+import { createTranscriptStore } from "./report/transcript-store.js";
 import { checkSandboxRuntime } from "./sandbox/sandbox-runtime.js";
+import { listCachedEnvironments } from "./sandbox/list-cached-environments.js";
+import { createCacheStore } from "./queue/cache-store.js";
 import { TaskboxOctokit } from "./github/taskbox-octokit.js";
 import { onShutdownSignals } from "./shutdown.js";
 import { createIntakeQueue } from "./queue/intake-queue.js";
+import type { AppClients } from "./github/repository-access.js";
 import { createTaskboxApp } from "./web/create-app.js";
 import { createIntakeStep } from "./web/intake.js";
+import { createPagesHandler } from "./web/pages/mount-pages.js";
 import type { WebDeps } from "./web/web-deps.js";
 import { createHealth, serveHealth, type Health, type ReadinessCheck } from "./web/health.js";
 import { createRateLimiter } from "./web/rate-limit.js";
 import { startDeliveryRecovery } from "./web/recover-deliveries.js";
+import { watchUnclaimedTasks } from "./web/watch-unclaimed-tasks.js";
 import { createTaskDeps } from "./worker/create-task-deps.js";
 import { drainWorker } from "./worker/drain-worker.js";
 import { startOrphanReaper } from "./worker/reap-orphans.js";
@@ -38,6 +44,7 @@ interface Started {
 const PROBOT_OPTIONS = { redisConfig: undefined, Octokit: TaskboxOctokit };
 
 const CACHE_SWEEP_INTERVAL_MS = 10 * 60_000;
+const UNCLAIMED_CHECK_INTERVAL_MS = 20_000;
 
 function hasAppCredentials(): boolean {
   return Boolean(process.env.APP_ID) && getPrivateKey() !== null;
@@ -49,8 +56,35 @@ function redisCheck(connection: { ping(): Promise<unknown> }): ReadinessCheck {
 
 async function startWeb(env: TaskboxEnv, log: Logger, health: Health): Promise<Started> {
   const connection = createRedisConnection(env.REDIS_URL, "producer");
+  const queue = createTaskQueue(connection, env.TASKBOX_QUEUE_PREFIX);
+  const board = createTaskBoard(connection, env.TASKBOX_QUEUE_PREFIX);
+  const pagesUrl = taskPagesUrl(env);
   const intake = createIntakeQueue(connection, env.TASKBOX_QUEUE_PREFIX);
-  const taskboxApp = createTaskboxApp({ intake });
+  const pages = (clients: AppClients) =>
+    createPagesHandler({
+      oauth: pagesUrl
+        ? {
+            clientId: env.GITHUB_CLIENT_ID!,
+            clientSecret: env.GITHUB_CLIENT_SECRET!,
+            gheHost: env.GHE_HOST,
+            gheProtocol: env.GHE_PROTOCOL,
+          }
+        : undefined,
+      publicUrl: pagesUrl ?? "",
+      admins: env.TASKBOX_ADMINS,
+      clients,
+      web: { queue, board },
+      transcripts: createTranscriptStore({ redis: connection, prefix: env.TASKBOX_QUEUE_PREFIX, log }),
+      redis: connection,
+      // Only a process with a worker has the Docker engine whose cache it would list.
+      environments:
+        env.TASKBOX_ROLE === "all"
+          ? () => listCachedEnvironments(new Docker(), createCacheStore(connection, env.TASKBOX_QUEUE_PREFIX))
+          : undefined,
+      log,
+    });
+  const taskboxApp = createTaskboxApp({ intake, pages });
+  if (!pagesUrl) log.info("task pages are off: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET to turn them on");
   const app: Parameters<typeof run>[0] = async (probot, options) => {
     await taskboxApp(probot, options);
     options.addHandler((req, res) => health.handler(req, res));
@@ -58,6 +92,14 @@ async function startWeb(env: TaskboxEnv, log: Logger, health: Health): Promise<S
   const server = await run(app, { log, env: { ...process.env, REDIS_URL: undefined }, Octokit: TaskboxOctokit });
   // Webhooks refused while the queue was down are redelivered; Probot's own client authenticates as the app.
   const appProbot = createProbot({ overrides: { log, ...PROBOT_OPTIONS } });
+  const unclaimed = watchUnclaimedTasks({
+    queue,
+    redis: connection,
+    prefix: env.TASKBOX_QUEUE_PREFIX,
+    installationOctokit: (installationId) => appProbot.auth(installationId),
+    intervalMs: UNCLAIMED_CHECK_INTERVAL_MS,
+    log,
+  });
   const recovery =
     env.TASKBOX_DELIVERY_RECOVERY_INTERVAL_MS > 0
       ? startDeliveryRecovery({
@@ -70,6 +112,7 @@ async function startWeb(env: TaskboxEnv, log: Logger, health: Health): Promise<S
         })
       : undefined;
   const shutdown = async () => {
+    await unclaimed.stop();
     await server.stop();
     await recovery?.stop();
     await intake.close();

@@ -5,7 +5,15 @@ import type {
   ChatCompletionMessageToolCall,
 } from "openai/resources/chat/completions";
 import type { Logger } from "pino";
-import { formatShellResult, parseShellArguments, SHELL_TOOL, SHELL_TOOL_NAME, type ShellRun } from "./shell-tool.js";
+import type { AgentEvent } from "../report/transcript-events.js";
+import {
+  formatShellResult,
+  parseShellArguments,
+  SHELL_TOOL,
+  SHELL_TOOL_NAME,
+  shellOutputText,
+  type ShellRun,
+} from "./shell-tool.js";
 import { addUsage, NO_USAGE, type TokenUsage } from "../report/token-usage.js";
 import { untilAborted } from "./until-aborted.js";
 import { conversationChars, elideOldToolOutputs } from "./context-budget.js";
@@ -34,6 +42,8 @@ export interface RunAgentOptions {
   /** Tool output beyond this many characters is cut in the middle. Default 16000. */
   maxToolOutputChars?: number;
   onProgress?: (progress: AgentProgress) => void;
+  /** Each turn, model message and command as it happens (for the task's transcript). */
+  onEvent?: (event: AgentEvent) => void;
   /** Aborting stops the loop promptly; runAgent then rejects with the signal's reason. */
   signal?: AbortSignal;
   log: Logger;
@@ -84,7 +94,11 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     if (!message) throw new ModelApiError("model API error: the response contains no message", undefined);
 
     const content = message.content ?? message.refusal ?? "";
-    if (content.trim() !== "") lastMessage = content;
+    report(options, { type: "turn", turn, maxTurns: options.maxTurns });
+    if (content.trim() !== "") {
+      lastMessage = content;
+      report(options, { type: "message", turn, text: options.redact(content) });
+    }
     const toolCalls = message.tool_calls ?? [];
     log.info({ turn, toolCalls: toolCalls.length, totalTokens: usage.totalTokens }, "agent turn");
 
@@ -100,7 +114,7 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
     messages.push({ role: "assistant", content: message.content, tool_calls: toolCalls });
     let lastCommand: string | undefined;
     for (const call of toolCalls) {
-      const answer = await answerToolCall(call, options, maxToolOutputChars);
+      const answer = await answerToolCall(call, turn, options, maxToolOutputChars);
       lastCommand = answer.command ?? lastCommand;
       messages.push({ role: "tool", tool_call_id: call.id, content: answer.content });
     }
@@ -152,6 +166,7 @@ function usageOf(completion: ChatCompletion): TokenUsage {
 
 async function answerToolCall(
   call: ChatCompletionMessageToolCall,
+  turn: number,
   options: RunAgentOptions,
   maxToolOutputChars: number,
 ): Promise<{ content: string; command?: string }> {
@@ -167,7 +182,23 @@ async function answerToolCall(
   options.log.debug({ command: parsed.command }, "running agent command");
   // The shell cannot be interrupted from here; the caller tears the sandbox down after an abort.
   const run = await untilAborted(options.shell(parsed.command), options.signal);
+  report(options, {
+    type: "command",
+    turn,
+    command: options.redact(parsed.command),
+    output: shellOutputText(run, options.redact, maxToolOutputChars),
+    exitCode: run.exitCode,
+    timedOut: run.timedOut,
+  });
   return { content: formatShellResult(run, options.redact, maxToolOutputChars), command: parsed.command };
+}
+
+function report(options: RunAgentOptions, event: AgentEvent): void {
+  try {
+    options.onEvent?.(event);
+  } catch (error) {
+    options.log.warn({ err: error }, "agent event callback failed");
+  }
 }
 
 function reportProgress(options: RunAgentOptions, progress: AgentProgress): void {

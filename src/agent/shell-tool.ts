@@ -50,8 +50,13 @@ export function formatShellResult(run: ShellRun, redact: (text: string) => strin
   const status = run.timedOut
     ? `exit code: ${run.exitCode} (timed out: the command ran too long and was stopped)`
     : `exit code: ${run.exitCode}`;
-  const output = keepHeadAndTail(splitOutput(run, redact), maxChars);
+  const output = shellOutputText(run, redact, maxChars);
   return output === "" ? `${status}\n(no output)` : `${status}\n${output}`;
+}
+
+/** A command's output as the model sees it: redacted, then cut in the middle to at most maxChars. */
+export function shellOutputText(run: ShellRun, redact: (text: string) => string, maxChars: number): string {
+  return keepHeadAndTail(splitOutput(run, redact), maxChars);
 }
 
 interface SplitOutput {

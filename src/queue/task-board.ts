@@ -51,8 +51,11 @@ export interface TaskBoard {
   tryStart(thread: ThreadRef, taskId: string, cap: number): Promise<StartDecision>;
   /** Whether tryStart would succeed now, without claiming anything. */
   couldStart(thread: ThreadRef, taskId: string, cap: number): Promise<boolean>;
-  /** Marks a task as waiting for a repository slot, so the next freed slot goes to the longest-waiting task. */
-  waitForSlot(thread: ThreadRef, taskId: string, since: number): Promise<void>;
+  /**
+   * Marks a task as waiting for a repository slot, so the next freed slot goes to the longest-waiting task; true the
+   * first time (its status comment then says why it waits).
+   */
+  waitForSlot(thread: ThreadRef, taskId: string, since: number): Promise<boolean>;
   /** Records who cancelled a task and tells every worker. */
   requestCancel(request: CancelRequest): Promise<void>;
   /** Who asked to cancel a task, if anyone did. */
@@ -184,7 +187,7 @@ function turnsOf(redis: Redis, keys: BoardKeys) {
       return (await gate(thread, taskId, cap, false)).ok;
     },
     async waitForSlot(thread: ThreadRef, taskId: string, since: number) {
-      await redis.zadd(keys.waiting(thread.repository), "NX", String(since), taskId);
+      return (await redis.zadd(keys.waiting(thread.repository), "NX", String(since), taskId)) === 1;
     },
   } satisfies Partial<TaskBoard>;
 }

@@ -1,6 +1,7 @@
 import type { TokenUsage } from "./token-usage.js";
 import { formatDuration } from "../config/duration.js";
 import { renderEnvironmentLine } from "./render-environment.js";
+import { durationSuffix, renderNextStep, renderQueuedReason, runningProgress } from "./render-status-guidance.js";
 import { PHASES, type PhaseName, type TaskState, type TaskStatus } from "./task-status.js";
 
 export const STATUS_MARKER_PREFIX = "<!-- taskbox:task=";
@@ -41,18 +42,31 @@ const FAILURES: Record<PhaseName | "queue" | "worker", { headline: string; where
   publish: { headline: "Publishing failed", where: "in the publish phase" },
 };
 
-/** Markdown for the one status comment of a task; a pure function of the status, re-rendered on every change. */
-export function renderStatus(status: TaskStatus): string {
-  const sections = [`${statusMarker(status.taskId)}\n**Taskbox** · ${headline(status)}`, ...details(status)];
+const FINAL_STATES: ReadonlySet<TaskState> = new Set(["succeeded", "answered", "failed", "cancelled", "ready"]);
+
+/**
+ * Markdown for the one status comment of a task; a pure function of the status (and of `now`, for a running task's
+ * elapsed time), re-rendered on every change.
+ */
+export function renderStatus(status: TaskStatus, now = Date.now()): string {
+  const duration = FINAL_STATES.has(status.state) ? durationSuffix(status) : "";
+  const sections = [
+    `${statusMarker(status.taskId)}\n**Taskbox** · ${headline(status, now)}${duration}`,
+    ...details(status),
+  ];
   if (status.notes?.length) sections.push(renderNotes(status.notes));
+  if (status.state === "failed" && status.failure) sections.push(renderNextStep(status.failure, status.configDocsUrl));
+  if (status.pageUrl && status.state !== "queued") sections.push(`[View the task log](${status.pageUrl})`);
   sections.push(`<sub>Requested by @${status.requestedBy} · task \`${status.taskId}\`</sub>`);
   return sections.join("\n\n");
 }
 
-function headline(status: TaskStatus): string {
+function headline(status: TaskStatus, now: number): string {
   switch (status.state) {
-    case "running":
-      return status.turn === undefined ? "🤖 Running" : `🤖 Running (turn ${status.turn})`;
+    case "running": {
+      const progress = runningProgress(status, now);
+      return progress ? `🤖 Running (${progress})` : "🤖 Running";
+    }
     case "failed":
       return status.failure ? `❌ ${FAILURES[status.failure.phase].headline}` : "❌ Failed";
     case "cancelled":
@@ -69,6 +83,7 @@ function headline(status: TaskStatus): string {
 function details(status: TaskStatus): string[] {
   switch (status.state) {
     case "queued":
+      return status.queuedReason ? [renderQueuedReason(status.queuedReason)] : [];
     case "preparing":
     case "publishing":
       return [];

@@ -51,4 +51,23 @@ export interface TaskStatus {
   environment?: EnvironmentReport;
   /** Extra facts for the maintainer, e.g. what automatic setup detected. */
   notes?: string[];
+  /** The task's page ("View the task log"); absent when task pages are off. */
+  pageUrl?: string;
+  /** agent.max_turns, for "turn N of M". */
+  maxTurns?: number;
+  /** When a worker started the task and when it ended (ms since the epoch), for the elapsed time and the duration. */
+  startedAt?: number;
+  finishedAt?: number;
+  /** The `git diff --stat` of the change a pull request holds. */
+  diffstat?: string;
+  /** Why a queued task waits. */
+  queuedReason?: QueuedReason;
+  /** TASKBOX_CONFIG_DOCS_URL: the failure's next step links there. */
+  configDocsUrl?: string;
 }
+
+/**
+ * Why a queued task waits, beyond another task of its thread (the web process notes that one when it queues the task):
+ * the repository's concurrency cap is reached, or no worker took it for over a minute.
+ */
+export type QueuedReason = { kind: "repository"; cap: number } | { kind: "worker" };

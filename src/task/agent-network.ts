@@ -3,7 +3,8 @@ import { compileEgressPolicy } from "../config/network-policy.js";
 import type { ModelGateway } from "../sandbox/model-gateway-factory.js";
 import { proxyEnvironment } from "../sandbox/sandbox-network.js";
 import type { Sandbox } from "../sandbox/types.js";
-import { DeniedRequests } from "./denied-requests.js";
+import { metrics } from "../metrics/metrics.js";
+import { DeniedRequests, describeDenial } from "./denied-requests.js";
 import type { TaskScope } from "./task-scope.js";
 
 /** Whether a sandbox whose setup or maintenance script wants the network gets it: `internet.setup: off` says no. */
@@ -58,7 +59,11 @@ function deniedRequestsNote(scope: TaskScope): (decision: EgressDecision) => voi
   const denied = new DeniedRequests();
   let shown: string[] = [];
   return (decision) => {
+    metrics.egressDenials.inc({ reason: decision.reason ?? "host" });
     if (!denied.add(decision)) return;
+    // Only distinct denials, which are bounded: a flood of one request costs the transcript nothing.
+    const { entry, reason } = describeDenial(decision);
+    scope.transcript.append({ type: "denied", host: entry, reason });
     const others = (scope.status.notes ?? []).filter((existing) => !shown.includes(existing));
     shown = denied.notes();
     scope.status.notes = [...others, ...shown];

@@ -1,6 +1,7 @@
 import { collectAgentsMd, renderAgentsMd } from "../agent/agents-md.js";
 import { buildSystemPrompt } from "../agent/prompt.js";
 import { ModelApiError, runAgent } from "../agent/run-agent.js";
+import type { TokenUsage } from "../report/token-usage.js";
 import { claudeCodeRunner } from "../agent/runners/claude-code.js";
 import type { CliRunner } from "../agent/runners/cli-runner.js";
 import { codexRunner } from "../agent/runners/codex.js";
@@ -13,10 +14,19 @@ import { TaskFailure } from "./task-failure.js";
 import { connectAgentNetwork } from "./agent-network.js";
 import { runCliAgent } from "./cli-agent-phase.js";
 import { buildTaskPromptFor } from "./follow-up-prompt.js";
+import { metrics } from "../metrics/metrics.js";
+import { BUILTIN_RUNNER } from "./task-transcript.js";
 
 const WORKSPACE = "/workspace";
 const COMMAND_OUTPUT_BYTES = 1024 * 1024;
 const MAX_PATCH_BYTES = 20 * 1024 * 1024;
+
+function recordTokens(scope: TaskScope, runner: string, usage: TokenUsage | undefined): void {
+  if (!usage) return;
+  scope.transcript.append({ type: "tokens", runner, ...usage });
+  metrics.modelTokens.inc({ runner, kind: "prompt" }, usage.promptTokens);
+  metrics.modelTokens.inc({ runner, kind: "completion" }, usage.completionTokens);
+}
 
 const CLI_RUNNERS: Record<Exclude<AgentRunner, "builtin">, CliRunner> = {
   codex: codexRunner,
@@ -27,7 +37,11 @@ const CLI_RUNNERS: Record<Exclude<AgentRunner, "builtin">, CliRunner> = {
 export async function runAgentPhase(scope: TaskScope, sandbox: Sandbox, baseSha: string): Promise<Buffer> {
   // A job queued before agent.runner existed has none: builtin, as it was then.
   const cli = (CLI_RUNNERS as Partial<Record<string, CliRunner>>)[scope.job.config.agent.runner];
-  scope.status.summary = cli ? await runCliAgent(scope, sandbox, cli) : await runBuiltinAgent(scope, sandbox);
+  try {
+    scope.status.summary = cli ? await runCliAgent(scope, sandbox, cli) : await runBuiltinAgent(scope, sandbox);
+  } finally {
+    recordTokens(scope, cli?.name ?? BUILTIN_RUNNER, scope.status.usage);
+  }
   try {
     return await collectDiff(sandbox, { baseSha, maxBytes: MAX_PATCH_BYTES });
   } catch (error) {
@@ -70,6 +84,7 @@ async function runBuiltinAgent(scope: TaskScope, sandbox: Sandbox): Promise<stri
         status.usage = progress.usage;
         updater.update(status);
       },
+      onEvent: (event) => scope.transcript.append(event),
       signal: scope.signal,
       log: scope.log,
     });

@@ -35,6 +35,7 @@ export async function runCliAgent(scope: TaskScope, sandbox: Sandbox, runner: Cl
       if (exchange.refused) return;
       turns++;
       status.turn = turns;
+      scope.transcript.append({ type: "turn", turn: turns, maxTurns: agent.maxTurns });
       status.usage = gateway.usage();
       updater.update(status);
     },
@@ -116,7 +117,24 @@ async function agentsMdFor(runner: CliRunner, checkoutDir: string): Promise<stri
 }
 
 function showEvent(scope: TaskScope, event: CliEvent): void {
+  recordCliEvent(scope, event);
   if (event.kind !== "command") return;
   scope.status.lastCommand = event.command;
   scope.updater.update(scope.status);
+}
+
+/** The runner's messages and finished commands go to the transcript as the builtin loop's do. */
+function recordCliEvent(scope: TaskScope, event: CliEvent): void {
+  const turn = scope.status.turn ?? 0;
+  const redact = (text: string) => scope.redactor.redact(text);
+  if (event.kind === "message") scope.transcript.append({ type: "message", turn, text: redact(event.text) });
+  if (event.kind === "command_result") {
+    scope.transcript.append({
+      type: "command",
+      turn,
+      command: redact(event.command),
+      output: redact(event.output),
+      exitCode: event.exitCode ?? -1,
+    });
+  }
 }

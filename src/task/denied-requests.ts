@@ -20,6 +20,12 @@ const HEADINGS: Record<Reason, string> = {
   framing: "requests with ambiguous framing",
 };
 
+/** One denial in words, for the task's transcript. */
+export function describeDenial(decision: EgressDecision): { entry: string; reason: string } {
+  const reason = decision.reason ?? "host";
+  return { entry: entryOf(decision, reason), reason: HEADINGS[reason] };
+}
+
 /** The entry a decision adds to its reason's list, in the words the maintainer needs to act on it. */
 function entryOf(decision: EgressDecision, reason: Reason): string {
   switch (reason) {

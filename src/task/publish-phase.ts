@@ -35,6 +35,7 @@ export async function publishPhase(scope: TaskScope, patch: Buffer): Promise<voi
     author: await deps.botAuthor(octokit),
     token: await scope.freshToken(),
   });
+  status.diffstat = redactor.redact(diffstat);
   // Redacted before rendering too: quoting and mention-breaking split a multi-line value or one with `@` apart.
   const body = renderPullRequestBody({
     taskId: job.taskId,

@@ -17,15 +17,7 @@ import { TaskFailure } from "./task-failure.js";
 import { cancellationOf } from "./task-cancelled.js";
 import { resolveCheckoutRef } from "./resolve-follow-up.js";
 import type { TaskDeps, TaskEndHook, TaskScope } from "./task-scope.js";
-
-async function timed<T>(status: TaskStatus, phase: PhaseName, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    return await work();
-  } finally {
-    status.timings[phase] = Math.round(performance.now() - started);
-  }
-}
+import { NO_TRANSCRIPT, recordEnvironment, recordResult, recordTaskStart, timedPhase } from "./task-transcript.js";
 
 function failureOf(error: unknown, phase: PhaseName, deadline: AbortSignal, timeoutMs: number): TaskFailure {
   if (deadline.aborted) {
@@ -57,7 +49,17 @@ export async function runTask(
     redactor.add(minted);
     return minted;
   };
-  const status: TaskStatus = { taskId: job.taskId, state: "preparing", requestedBy: job.requestedBy, timings: {} };
+  const transcript = deps.transcripts?.writer(job.taskId, (text) => redactor.redact(text)) ?? NO_TRANSCRIPT;
+  const status: TaskStatus = {
+    taskId: job.taskId,
+    state: "preparing",
+    requestedBy: job.requestedBy,
+    timings: {},
+    startedAt: Date.now(),
+    maxTurns: job.config.agent.maxTurns,
+    configDocsUrl: deps.settings.configDocsUrl,
+    pageUrl: deps.settings.pagesUrl && `${deps.settings.pagesUrl}/tasks/${encodeURIComponent(job.taskId)}`,
+  };
   const updater = createStatusCommentUpdater(
     octokit,
     { owner: job.owner, repo: job.repo, commentId: job.statusCommentId },
@@ -82,6 +84,7 @@ export async function runTask(
     );
     if (!secrets.ok) throw new TaskFailure("setup", secrets.error);
     for (const value of Object.values(secrets.values)) redactor.add(value);
+    recordTaskStart(transcript, job);
     const defer = (cleanup: () => Promise<void>) => void cleanups.unshift(cleanup);
     const scope: TaskScope = {
       job,
@@ -91,6 +94,7 @@ export async function runTask(
       freshToken,
       status,
       updater,
+      transcript,
       redactor,
       signal: taskSignal,
       checkoutDir,
@@ -100,7 +104,8 @@ export async function runTask(
 
     taskSignal.throwIfAborted(); // cancelled while queued
     const environment = beginEnvironment(scope, secrets.values); // overlaps the checkout
-    const baseSha = await timed(status, "checkout", async () =>
+    const timed = <T>(phaseName: PhaseName, work: () => Promise<T>) => timedPhase(scope, phaseName, work);
+    const baseSha = await timed("checkout", async () =>
       checkoutRef({
         dir: checkoutDir,
         remoteUrl: repositoryRemoteUrl({
@@ -114,7 +119,9 @@ export async function runTask(
       }).then((checkout) => checkout.sha),
     );
     phase = "setup";
-    const sandbox = await timed(status, "setup", () => prepareEnvironment(environment));
+    const sandbox = await timed("setup", () => prepareEnvironment(environment)).finally(() =>
+      recordEnvironment(transcript, status),
+    );
     taskSignal.throwIfAborted();
     if (job.kind === "env-check") {
       status.state = "ready";
@@ -122,14 +129,14 @@ export async function runTask(
     }
 
     phase = "agent";
-    const patch = await timed(status, "agent", () => runAgentPhase(scope, sandbox, baseSha));
+    const patch = await timed("agent", () => runAgentPhase(scope, sandbox, baseSha));
     if (patch.length === 0) {
       status.state = "answered";
       return status;
     }
     taskSignal.throwIfAborted(); // a cancel that came in while the diff was collected still stops the push
     phase = "publish";
-    await timed(status, "publish", () => publishPhase(scope, patch));
+    await timed("publish", () => publishPhase(scope, patch));
     return status;
   } catch (error) {
     const cancelled = cancellationOf(taskSignal);
@@ -158,6 +165,9 @@ export async function runTask(
     await onEnd?.(status, { octokit, redact: (text) => redactor.redact(text) }).catch((error: unknown) =>
       log.error({ err: error }, "task end hook failed"),
     );
+    status.finishedAt = Date.now();
+    recordResult(transcript, status);
+    await transcript.flush();
     await updater.finish(status);
   }
 }

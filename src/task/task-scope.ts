@@ -8,6 +8,7 @@ import type { StatusUpdater } from "../github/status-updater.js";
 import type { EarlierTask, TaskJobData } from "../queue/task-job.js";
 import type { Redactor } from "../report/redact.js";
 import type { TaskStatus } from "../report/task-status.js";
+import type { TranscriptStore, TranscriptWriter } from "../report/transcript-store.js";
 import type { EgressProxyFactory } from "../sandbox/egress-proxy.js";
 import type { ModelGatewayFactory } from "../sandbox/model-gateway-factory.js";
 import type { EnvironmentCache } from "../sandbox/environment-cache.js";
@@ -49,6 +50,10 @@ export interface TaskSettings {
   statusIntervalMs: number;
   gheHost: string | undefined;
   gheProtocol: string | undefined;
+  /** Where task pages live (TASKBOX_PUBLIC_URL); undefined when they are off. */
+  pagesUrl?: string;
+  /** TASKBOX_CONFIG_DOCS_URL: where a failure's next step links. */
+  configDocsUrl?: string;
 }
 
 export interface TaskDeps {
@@ -62,6 +67,8 @@ export interface TaskDeps {
   environmentCache: EnvironmentCache;
   model: OpenAI;
   loadSecrets(): Promise<SecretsStore>;
+  /** Where each task's events are kept for its page; none when absent. */
+  transcripts?: TranscriptStore;
   settings: TaskSettings;
   log: Logger;
 }
@@ -77,6 +84,8 @@ export interface TaskScope {
   freshToken(): Promise<string>;
   status: TaskStatus;
   updater: StatusUpdater;
+  /** The task's log for its page; every value passes through the redactor. */
+  transcript: TranscriptWriter;
   redactor: Redactor;
   signal: AbortSignal;
   checkoutDir: string;

@@ -17,7 +17,7 @@ const QUEUED_STATES = new Set(["waiting", "delayed", "prioritized", "waiting-chi
  */
 export async function cancelTask(
   octokit: GitHubClient,
-  deps: WebDeps,
+  deps: Pick<WebDeps, "queue" | "board">,
   thread: ThreadRef,
   taskId: string,
   by: string,

@@ -5,7 +5,8 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Probot } from "probot";
 import { loadSecretsStore } from "../config/secrets.js";
-import { modelUpstreams, requireModelCredentials, type TaskboxEnv } from "../env.js";
+import { modelUpstreams, requireModelCredentials, taskPagesUrl, type TaskboxEnv } from "../env.js";
+import { createTranscriptStore } from "../report/transcript-store.js";
 import { createCacheStore } from "../queue/cache-store.js";
 import { DiskCap } from "../sandbox/disk-cap.js";
 import { createDockerSandboxFactory } from "../sandbox/docker-sandbox.js";
@@ -70,6 +71,7 @@ export function createTaskDeps(env: TaskboxEnv, probot: Probot, log: Logger, red
     }),
     model: new OpenAI({ ...requireModelCredentials(env), maxRetries: 2, timeout: 300_000 }),
     loadSecrets: () => loadSecretsStore(env.TASKBOX_SECRETS_FILE),
+    transcripts: createTranscriptStore({ redis, prefix: env.TASKBOX_QUEUE_PREFIX, log }),
     settings: {
       workDir: env.TASKBOX_WORK_DIR,
       allowedImages: parseAllowedImages(env.TASKBOX_ALLOWED_IMAGES, env.TASKBOX_SANDBOX_IMAGE),
@@ -83,6 +85,8 @@ export function createTaskDeps(env: TaskboxEnv, probot: Probot, log: Logger, red
       statusIntervalMs: env.TASKBOX_STATUS_INTERVAL_MS,
       gheHost: env.GHE_HOST,
       gheProtocol: env.GHE_PROTOCOL,
+      pagesUrl: taskPagesUrl(env),
+      configDocsUrl: env.TASKBOX_CONFIG_DOCS_URL,
     },
     log,
   };

@@ -1,5 +1,6 @@
 import { DelayedError, type Job } from "bullmq";
 import type { Logger } from "pino";
+import type { QueuedReason } from "../report/task-status.js";
 import { removeTriggerLabel } from "../github/remove-trigger-label.js";
 import type { TaskBoard, ThreadRef } from "../queue/task-board.js";
 import type { TaskJobData } from "../queue/task-job.js";
@@ -11,6 +12,7 @@ import type { TaskDeps, TaskEndHook } from "../task/task-scope.js";
 import { followUpHint } from "./follow-up-hint.js";
 import { failUnreadableJob, readTaskJob } from "./read-task-job.js";
 import type { RunningTasks } from "./running-tasks.js";
+import { metrics } from "../metrics/metrics.js";
 import { claimTurn, releaser, type TurnOptions } from "./task-turn.js";
 
 /** A waiting task is normally woken by the task it waits for; this re-check covers workers that died. */
@@ -26,6 +28,8 @@ export interface TaskJobProcessorOptions {
   recheckMs?: number;
   log: Logger;
   now?: () => number;
+  /** Tells the task's status comment why it still waits. */
+  onQueued?: (data: TaskJobData, reason: QueuedReason) => Promise<void>;
   /** The task runner; tests replace it. */
   run?: typeof runTask;
 }
@@ -77,6 +81,7 @@ export function createTaskJobProcessor(options: TaskJobProcessorOptions): TaskJo
     repositoryConcurrency: options.repositoryConcurrency,
     log,
     now,
+    onQueued: options.onQueued,
   };
 
   return async (job, token, signal) => {
@@ -91,6 +96,9 @@ export function createTaskJobProcessor(options: TaskJobProcessorOptions): TaskJo
         await job.promote().catch(() => undefined);
       throw new DelayedError();
     }
+
+    metrics.tasksStarted.inc({ kind: data.kind ?? "task" });
+    metrics.queueWait.observe(Math.max(0, now() - data.enqueuedAt) / 1000);
     const cancelSignal = running.track(data.taskId);
     const release = releaser(turns, thread, data.taskId);
     try {

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -9,6 +10,7 @@ import { createTaskQueue } from "../queue/task-queue.js";
 import type { TaskStatus } from "../report/task-status.js";
 import type { TaskDeps } from "../task/task-scope.js";
 import { finishAbandonedTask, isStalledTooOften } from "./finish-abandoned-task.js";
+import { showQueuedReason } from "../github/queued-status.js";
 
 /** What a finished job keeps in Redis: its state, and the pull request it opened. */
 type TaskJobResult = Pick<TaskStatus, "state" | "pullRequest"> | undefined;
@@ -47,6 +49,12 @@ export function startTaskWorker(options: {
     board,
     queue,
     deps,
+    onQueued: async (data, reason) => {
+      const { octokit } = await deps.installation(data.installationId);
+      await showQueuedReason(octokit, data, reason).catch((err: unknown) =>
+        log.warn({ err, taskId: data.taskId }, "could not say why the task waits"),
+      );
+    },
     running,
     repositoryConcurrency: options.repositoryConcurrency ?? 1,
     log,
@@ -67,6 +75,8 @@ export function startTaskWorker(options: {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
+      // Listed on /admin with the worker's host.
+      name: `${hostname()}:${process.pid}`,
       ...(options.stalledJobs && {
         lockDuration: options.stalledJobs.lockDurationMs,
         stalledInterval: options.stalledJobs.stalledIntervalMs,

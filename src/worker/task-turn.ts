@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { TaskBoard, ThreadRef } from "../queue/task-board.js";
 import { jobIdForTask, type TaskJobData } from "../queue/task-job.js";
 import type { TaskQueue } from "../queue/task-queue.js";
+import type { QueuedReason } from "../report/task-status.js";
 
 /** The web process adds a task to its line just before its job exists; younger line entries are never stale. */
 const ENQUEUE_GRACE_MS = 60_000;
@@ -14,6 +15,8 @@ export interface TurnOptions {
   repositoryConcurrency: number;
   log: Logger;
   now: () => number;
+  /** Tells the task's status comment why it still waits. */
+  onQueued?: (data: TaskJobData, reason: QueuedReason) => Promise<void>;
 }
 
 async function isLive({ board, queue, now }: TurnOptions, taskId: string): Promise<boolean> {
@@ -40,11 +43,7 @@ async function freeStaleSlots(options: TurnOptions, thread: ThreadRef, taskId: s
  * Claims the task's turn: first in its thread's line, and a free slot of its repository. Entries left behind by a
  * worker that died are cleared on the way. False means the task waits, and is promoted when its turn comes.
  */
-export async function claimTurn(
-  options: TurnOptions,
-  thread: ThreadRef,
-  data: Pick<TaskJobData, "taskId" | "enqueuedAt">,
-): Promise<boolean> {
+export async function claimTurn(options: TurnOptions, thread: ThreadRef, data: TaskJobData): Promise<boolean> {
   const { board, log } = options;
   for (;;) {
     const decision = await board.tryStart(thread, data.taskId, options.repositoryConcurrency);
@@ -59,7 +58,9 @@ export async function claimTurn(
       continue;
     }
     if (!(await freeStaleSlots(options, thread, data.taskId, decision.running))) {
-      await board.waitForSlot(thread, data.taskId, data.enqueuedAt);
+      if (await board.waitForSlot(thread, data.taskId, data.enqueuedAt)) {
+        await options.onQueued?.(data, { kind: "repository", cap: options.repositoryConcurrency });
+      }
       return false;
     }
   }

@@ -68,7 +68,7 @@ describe("a /taskbox comment on an issue", () => {
     );
     expect(statusComments).toHaveLength(1);
     expect(comment.edits[0]).toMatch(/Queued/);
-    expect(comment.edits.some((body) => /Running \(turn \d\)/.test(body))).toBe(true);
+    expect(comment.edits.some((body) => /Running \(turn \d of 10 · \d/.test(body))).toBe(true);
     expect(comment.body).toContain(pull!.html_url);
     expect(comment.body).toContain("Added NOTES.md and data.bin");
     expect(comment.body).toMatch(/total tokens/);

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFakeWebhooks, deliveryRoutes, type FakeWebhooks } from "./fake-deliveries.js";
+import { createFakeOAuth, handleOAuthPage, oauthApiRoutes, type FakeOAuth } from "./fake-oauth.js";
 import { createFakeRepos, type FakeRepos } from "./fake-github-git.js";
 import type { FakeReviewThread } from "./fake-github-graphql.js";
 import { notFound, refuseUnauthorized, type Reply } from "./fake-github-http.js";
@@ -71,6 +72,8 @@ export interface FakeGitHub extends Pick<FakeRepos, "createRepo" | "readFile" | 
   openPull(owner: string, name: string, pull: Omit<FakePull, "number" | "html_url">): FakePull;
   /** The app's webhook and its deliveries API (GET /app/hook/deliveries, POST .../attempts). */
   webhooks: FakeWebhooks;
+  /** The OAuth web flow of the app (sign-in to the task pages). */
+  oauth: FakeOAuth;
   /**
    * The next `times` (default 1) API requests matching method and path first await `before`, then get `status` (and
    * `json`, `headers`) instead of their own answer; without a status they are answered as usual.
@@ -109,6 +112,7 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
     removedLabels: [],
     permissions: new Map(),
     webhooks: createFakeWebhooks((payload) => fake.learnFrom(payload)),
+    oauth: createFakeOAuth(),
     injectFault(fault) {
       faults.push({ ...fault, times: fault.times ?? 1 });
     },
@@ -152,6 +156,7 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
 
   const routes: RouteTable = [
     ...deliveryRoutes(fake.webhooks, () => fake.apiUrl),
+    ...oauthApiRoutes(fake.oauth, async (owner, repo) => (await fake.commitOf(owner, repo, "HEAD")) !== undefined),
     [
       "POST",
       /^\/app\/installations\/(\d+)\/access_tokens$/,
@@ -171,7 +176,9 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
     const gitPath = /^\/([^/]+)\/([^/]+)\.git\/(?:info\/refs|git-upload-pack|git-receive-pack)$/.exec(url.pathname);
     return gitPath
       ? repos.serve(req, res, url, { owner: gitPath[1]!, name: gitPath[2]!, token: fake.installationToken })
-      : answerRest({ routes, faults, minted }, req, url).then((reply) => sendReply(res, reply));
+      : handleOAuthPage(fake.oauth, req, res, url).then(async (handled) => {
+          if (!handled) sendReply(res, await answerRest({ routes, faults, minted }, req, url));
+        });
   });
   fake.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   fake.url = `http://${fake.host}`;

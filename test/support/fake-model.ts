@@ -12,11 +12,11 @@ type ScriptedUsage = Partial<{ prompt_tokens: number; completion_tokens: number 
 
 /**
  * content beside shell/toolCalls is what the model says along with its calls.
- * delayMs holds the answer back, e.g. to abort or time out a request in flight.
+ * delayMs holds the answer back, e.g. to abort or time out a request in flight; gate holds it until the test says.
  * retryAfterSeconds on an error sends `retry-after`, as a rate-limited (429) answer does.
  */
 export type ScriptedReply =
-  | { shell: string | string[]; content?: string; usage?: ScriptedUsage; delayMs?: number } // 1..n shell calls
+  | { shell: string | string[]; content?: string; usage?: ScriptedUsage; delayMs?: number; gate?: Promise<void> } // 1..n shell calls
   | { toolCalls: ScriptedToolCall[]; content?: string; usage?: ScriptedUsage; delayMs?: number } // raw, e.g. malformed
   | { content: string; usage?: ScriptedUsage; delayMs?: number } // final message
   | { error: { status: number; message: string }; retryAfterSeconds?: number; delayMs?: number }; // HTTP error answer
@@ -110,6 +110,7 @@ export async function startFakeModel(script: Script): Promise<FakeModel> {
         timers.add(timer);
       });
     }
+    if ("gate" in reply) await reply.gate;
     if ("error" in reply) {
       const headers: Record<string, string> =
         reply.retryAfterSeconds === undefined ? {} : { "retry-after": String(reply.retryAfterSeconds) };

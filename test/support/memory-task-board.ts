@@ -93,7 +93,9 @@ export function createMemoryTaskBoard(): MemoryTaskBoard {
     tryStart: async (thread, taskId, cap) => decide(thread, taskId, cap, true),
     couldStart: async (thread, taskId, cap) => decide(thread, taskId, cap, false).ok,
     async waitForSlot(thread, taskId, since) {
-      if (!waiters(thread.repository).has(taskId)) waiters(thread.repository).set(taskId, since);
+      if (waiters(thread.repository).has(taskId)) return false;
+      waiters(thread.repository).set(taskId, since);
+      return true;
     },
     async requestCancel(request) {
       cancelFlags.set(request.taskId, request.by);

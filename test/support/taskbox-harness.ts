@@ -1,11 +1,12 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { writeFile, mkdtemp, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import type { Worker } from "bullmq";
+import Docker from "dockerode";
 import { dump } from "js-yaml";
 import pino from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
@@ -15,9 +16,13 @@ import { createRedisConnection } from "../../src/queue/connection.js";
 import { createTaskBoard, type TaskBoard } from "../../src/queue/task-board.js";
 import { createTaskQueue, type TaskQueue } from "../../src/queue/task-queue.js";
 import { createIntakeQueue } from "../../src/queue/intake-queue.js";
+import { createTranscriptStore, type TranscriptStore } from "../../src/report/transcript-store.js";
 import { createTaskboxApp } from "../../src/web/create-app.js";
 import { createIntakeStep } from "../../src/web/intake.js";
 import { startIntakeWorker } from "../../src/worker/start-intake-worker.js";
+import { createCacheStore } from "../../src/queue/cache-store.js";
+import { listCachedEnvironments } from "../../src/sandbox/list-cached-environments.js";
+import { createPagesHandler } from "../../src/web/pages/mount-pages.js";
 import { createTaskDeps } from "../../src/worker/create-task-deps.js";
 import { startTaskWorker } from "../../src/worker/start-worker.js";
 import { isFinalStatus } from "./status-comments.js";
@@ -42,6 +47,8 @@ export interface HarnessOptions {
   script: Script;
   secrets?: Record<string, Record<string, string>>;
   env?: Record<string, string>;
+  /** Task pages on, signing in through the fake GitHub's OAuth flow; admins are TASKBOX_ADMINS. */
+  pages?: { admins?: string[] };
 }
 
 export interface Harness {
@@ -49,6 +56,10 @@ export interface Harness {
   model: FakeModel;
   queue: TaskQueue;
   webhookUrl: string;
+  /** http://127.0.0.1:PORT, where the task pages, /admin and /metrics are served. */
+  baseUrl: string;
+  /** The tasks' transcripts, as stored. */
+  transcripts: TranscriptStore;
   /** Task records and thread lines, as the app sees them. */
   board: TaskBoard;
   /** Sends a signed issue_comment.created webhook over HTTP, as GitHub would; returns the HTTP status. */
@@ -91,6 +102,18 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   github.permissions.set("maintainer", "write");
   const model = await startFakeModel(options.script);
   const tempDir = await mkdtemp(join(tmpdir(), "taskbox-harness-"));
+  // Listening before the app exists, so the pages know their public URL.
+  let middleware: ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined = undefined;
+  const server: Server = createServer((req, res) => void middleware?.(req, res));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const webhookUrl = `${baseUrl}/api/github/webhooks`;
+  const pagesEnv = options.pages && {
+    GITHUB_CLIENT_ID: github.oauth.clientId,
+    GITHUB_CLIENT_SECRET: github.oauth.clientSecret,
+    TASKBOX_PUBLIC_URL: baseUrl,
+    TASKBOX_ADMINS: (options.pages.admins ?? []).join(","),
+  };
   const secretsFile = join(tempDir, "secrets.yml");
   await writeFile(secretsFile, dump(options.secrets ?? {}));
 
@@ -111,6 +134,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     TASKBOX_SANDBOX_MEMORY: "1g",
     TASKBOX_SANDBOX_CPUS: "1",
     TASKBOX_RUNTIME: TEST_RUNTIME,
+    ...pagesEnv,
     ...options.env,
   });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -127,11 +151,29 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const producer = createRedisConnection(env.REDIS_URL, "producer");
   const queue = createTaskQueue(producer, env.TASKBOX_QUEUE_PREFIX);
   const board = createTaskBoard(producer, env.TASKBOX_QUEUE_PREFIX);
+  const transcripts = createTranscriptStore({ redis: producer, prefix: env.TASKBOX_QUEUE_PREFIX, log });
   const intake = createIntakeQueue(producer, env.TASKBOX_QUEUE_PREFIX);
-  const app = createTaskboxApp({ intake });
-  const server: Server = createServer(await createNodeMiddleware(app, { probot })); // eslint-disable-line @typescript-eslint/no-misused-promises -- Probot's middleware handles its own errors
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
+  const app = createTaskboxApp({
+    intake,
+    pages: (clients) =>
+      createPagesHandler({
+        oauth: pagesEnv && {
+          clientId: pagesEnv.GITHUB_CLIENT_ID,
+          clientSecret: pagesEnv.GITHUB_CLIENT_SECRET,
+          gheHost: github.host,
+          gheProtocol: "http",
+        },
+        publicUrl: baseUrl,
+        admins: env.TASKBOX_ADMINS,
+        clients,
+        web: { queue, board },
+        transcripts,
+        redis: producer,
+        environments: () => listCachedEnvironments(new Docker(), createCacheStore(producer, env.TASKBOX_QUEUE_PREFIX)),
+        log,
+      }),
+  });
+  middleware = await createNodeMiddleware(app, { probot });
 
   const workerConnection = createRedisConnection(env.REDIS_URL, "worker");
   const deps = createTaskDeps(env, probot, log, workerConnection);
@@ -180,6 +222,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     model,
     queue,
     webhookUrl,
+    baseUrl,
+    transcripts,
     board,
     send,
     comment: (commentOptions, deliveryId) =>

@@ -7,7 +7,7 @@ import { createRunningTasks } from "../../../src/worker/running-tasks.js";
 import { jobIdForTask, TASK_JOB_VERSION, type TaskJobData } from "../../../src/queue/task-job.js";
 import type { TaskQueue } from "../../../src/queue/task-queue.js";
 import type { TaskRecord } from "../../../src/queue/task-record.js";
-import type { TaskStatus } from "../../../src/report/task-status.js";
+import type { QueuedReason, TaskStatus } from "../../../src/report/task-status.js";
 import { TaskCancelledError } from "../../../src/task/task-cancelled.js";
 import type { runTask } from "../../../src/task/run-task.js";
 import type { TaskDeps, TaskEndHook } from "../../../src/task/task-scope.js";
@@ -79,6 +79,7 @@ function processor(
   queue: TaskQueue,
   run: (...args: Parameters<typeof runTask>) => Promise<TaskStatus>,
   cap = 1,
+  onQueued?: (job: TaskJobData, reason: QueuedReason) => Promise<void>,
 ) {
   const running = createRunningTasks();
   const process = createTaskJobProcessor({
@@ -91,6 +92,7 @@ function processor(
     log: pino({ level: "silent" }),
     now: () => NOW,
     run: run,
+    onQueued,
   });
   return { process, running };
 }
@@ -215,6 +217,28 @@ describe("the task job processor", () => {
     expect(await board.leave({ repository: "octo/hello", number: 1 }, "busy")).toMatchObject({
       nextInRepository: "other",
     });
+  });
+
+  it("tells the status comment once that the task waits for the repository's concurrency cap", async () => {
+    const board = createMemoryTaskBoard();
+    await board.add(record("busy", 1));
+    await board.add(record("other", 2));
+    await board.tryStart({ repository: "octo/hello", number: 1 }, "busy", 1);
+    const bull = fakeBull({ busy: "active", other: "delayed" });
+    const told: Array<[string, QueuedReason]> = [];
+    const { process } = processor(
+      board,
+      bull.queue,
+      async (job) => succeeded(job),
+      1,
+      async (job, reason) => {
+        told.push([job.taskId, reason]);
+      },
+    );
+
+    await expect(process(bull.job(data("other", 2)).job)).rejects.toBeInstanceOf(DelayedError);
+    await expect(process(bull.job(data("other", 2)).job)).rejects.toBeInstanceOf(DelayedError);
+    expect(told).toEqual([["other", { kind: "repository", cap: 1 }]]);
   });
 
   it("frees the slot of a task whose job no longer runs", async () => {
