@@ -99,21 +99,27 @@ export function createCacheStore(redis: RedisCommands, queuePrefix: string): Cac
     async forget(imageIds) {
       if (imageIds.length > 0) await redis.hdel(lastUsedKey, ...imageIds);
     },
-    async tryLock(name, ttlMs) {
-      const key = `${namespace}:lock:${name}`;
-      const token = randomBytes(16).toString("hex");
-      if ((await redis.set(key, token, "PX", ttlMs, "NX")) !== "OK") return undefined;
-      // Renewed well before it expires; if this process dies, the lock lapses and another worker takes over.
-      const renew = setInterval(() => {
-        redis.eval(RENEW_SCRIPT, 1, key, token, String(ttlMs)).catch(() => undefined);
-      }, ttlMs / 3);
-      renew.unref();
-      return {
-        async release() {
-          clearInterval(renew);
-          await redis.eval(RELEASE_SCRIPT, 1, key, token);
-        },
-      };
+    tryLock: (name, ttlMs) => tryRedisLock(redis, `${namespace}:lock:${name}`, ttlMs),
+  };
+}
+
+/** SET NX with a random token, renewed every third of its TTL until released. */
+export async function tryRedisLock(
+  redis: Pick<RedisCommands, "set" | "eval">,
+  key: string,
+  ttlMs: number,
+): Promise<CacheLock | undefined> {
+  const token = randomBytes(16).toString("hex");
+  if ((await redis.set(key, token, "PX", ttlMs, "NX")) !== "OK") return undefined;
+  // If this process dies, the lock lapses and another worker takes over.
+  const renew = setInterval(() => {
+    redis.eval(RENEW_SCRIPT, 1, key, token, String(ttlMs)).catch(() => undefined);
+  }, ttlMs / 3);
+  renew.unref();
+  return {
+    async release() {
+      clearInterval(renew);
+      await redis.eval(RELEASE_SCRIPT, 1, key, token);
     },
   };
 }

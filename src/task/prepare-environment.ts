@@ -2,42 +2,22 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { runGit } from "../git/run-git.js";
 import type { EnvironmentReport } from "../report/task-status.js";
-import type { CachedEnvironment, EnvironmentBuild, ImageFacts } from "../sandbox/environment-cache.js";
+import type { EnvironmentCache, EnvironmentKey, ImageFacts } from "../sandbox/environment-cache.js";
 import {
   PACKAGES_LABEL,
   packageProfileCommand,
   parseOfferedPackages,
   selectPackages,
 } from "../sandbox/package-versions.js";
-import { stopStrayProcesses } from "../sandbox/stop-stray-processes.js";
 import type { Sandbox } from "../sandbox/types.js";
 import { setupHasInternet } from "./agent-network.js";
 import { detectAutoSetup } from "./auto-setup.js";
+import { rootExec, runScript } from "./environment-scripts.js";
+import { stepTimer, type EnvironmentSession } from "./environment-session.js";
+import { resumeUnlessVanished } from "./resume-environment.js";
 import type { TaskScope } from "./task-scope.js";
-import { lastLines } from "../report/last-lines.js";
+import { setUpEnvironment, snapshotEnvironment, type SetupPlan } from "./set-up-environment.js";
 import { TaskFailure } from "./task-failure.js";
-
-const SCRIPT_OUTPUT_BYTES = 1024 * 1024;
-const LOG_TAIL_LINES = 40;
-const ROOT_EXEC = { user: "root", timeoutMs: 30_000, maxOutputBytes: 16 * 1024 } as const;
-const WORKSPACE_EXEC = { timeoutMs: 5 * 60_000, maxOutputBytes: 64 * 1024 } as const;
-
-/**
- * Removes the checkout's tracked files (and .git) from /workspace, then the directories that held them if nothing else
- * is left there. A snapshot is taken without them, so a later task only copies its own checkout in to have exactly its
- * commit, with no file of an older one left over; what setup made beside the checkout (node_modules, build output)
- * stays.
- */
-const CLEAR_CHECKOUT = `
-set -eu
-[ -d .git ] || exit 0
-list=$(mktemp)
-git ls-files -z > "$list"
-xargs -0r rm -f -- < "$list"
-xargs -0r dirname -z -- < "$list" | sort -zu | xargs -0r rmdir -p --ignore-fail-on-non-empty -- 2>/dev/null || true
-rm -f "$list"
-rm -rf .git
-`;
 
 /** Preparation that has begun while the checkout is being made; see beginEnvironment. */
 export interface EnvironmentStart {
@@ -83,10 +63,11 @@ export function prepareEnvironment(started: EnvironmentStart): Promise<Sandbox> 
   return started.finish();
 }
 
-interface SetupPlan {
-  script: string;
-  inputs: Record<string, string>;
-  automatic: boolean;
+interface PrepareContext {
+  scope: TaskScope;
+  secrets: Record<string, string>;
+  checkout: Promise<void>;
+  session: EnvironmentSession;
 }
 
 async function prepare(
@@ -95,136 +76,137 @@ async function prepare(
   checkout: Promise<void>,
   created: Sandbox[],
 ): Promise<Sandbox> {
-  const { job, deps, status } = scope;
-  const { environment } = job.config;
-  const cache = deps.environmentCache;
+  const { environment } = scope.job.config;
   // Shown once the cache's part is known, so a failure before that does not claim anything about it.
   const report: EnvironmentReport = { cache: "off", steps: [] };
-  const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    try {
-      return await work();
-    } finally {
-      report.steps.push({ name, ms: Math.round(performance.now() - started) });
-    }
-  };
-
-  const image = await cache.inspectImage(environment.image);
-  if (!image) {
-    throw new TaskFailure(
-      "setup",
-      `the image \`${environment.image}\` is not on the worker: build or pull it there, or change \`environment.image\``,
-    );
-  }
+  const image = await checkedImage(scope.deps.environmentCache, environment.image);
   const packages = selectPackages(
     environment.packages,
     parseOfferedPackages(image.labels[PACKAGES_LABEL]),
     environment.image,
   );
   if (!packages.ok) throw new TaskFailure("setup", packages.error);
+  const session = createSession(scope, { report, secrets, checkout, created, binDirs: packages.binDirs });
 
   const setup = await planSetup(scope, checkout);
-  // The checkout is copied in as soon as it is done, while the container starts.
-  const workspace = () => checkout.then(() => scope.checkoutDir);
-  const start = (from: string, network: boolean) =>
-    step("start sandbox", async () => {
-      const sandbox = await createSandbox(scope, created, { image: from, network, workspace });
-      // A cached environment already has the profile: packages are part of its key.
-      if (from === environment.image && packages.binDirs.length > 0) {
-        await rootExec(sandbox, packageProfileCommand(packages.binDirs), "select the package versions");
-      }
-      return sandbox;
-    });
-
   if (!setup) {
-    status.environment = report;
-    return start(environment.image, false);
+    scope.status.environment = report;
+    return session.start(environment.image, false);
   }
+  return prepareCached({ scope, secrets, checkout, session }, setup, { ...image, name: environment.image });
+}
 
-  const key = await cache.keyFor({
+async function checkedImage(cache: EnvironmentCache, name: string): Promise<ImageFacts> {
+  const image = await cache.inspectImage(name);
+  if (image) return image;
+  throw new TaskFailure(
+    "setup",
+    `the image \`${name}\` is not on the worker: build or pull it there, or change \`environment.image\``,
+  );
+}
+
+/** Looks the environment up in the cache: resumes a hit, sets up and caches on a miss. */
+async function prepareCached(
+  context: PrepareContext,
+  setup: SetupPlan,
+  image: ImageFacts & { name: string },
+): Promise<Sandbox> {
+  const { scope, session } = context;
+  const { environment } = scope.job.config;
+  const cache = scope.deps.environmentCache;
+  const key = await keyOf(context, setup, image);
+  const maintenance = {
+    script: environment.maintenance,
+    network: setupHasInternet(scope, environment.maintenance !== undefined),
+  };
+  for (;;) {
+    const lookup = await session.step("cache lookup", () =>
+      cache.acquire(key, { ttlMs: environment.cache.ttlMs, signal: scope.signal }),
+    );
+    scope.status.environment = session.report;
+    if (!lookup.hit) {
+      session.report.cache = "miss";
+      session.report.missReason = lookup.reason;
+      cache.sweepSoon();
+      return setUpEnvironment(session, lookup.build, setup, {
+        image,
+        network: setupHasInternet(scope, true),
+        checkoutDir: scope.checkoutDir,
+        snapshot: (sandbox, base) =>
+          snapshotEnvironment(sandbox, base, {
+            build: lookup.build,
+            ttlMs: environment.cache.ttlMs,
+            commit: () => headCommit(scope.checkoutDir),
+            saved: () => cache.sweepSoon(),
+          }),
+      });
+    }
+    session.report.cache = "hit";
+    session.report.cacheAgeMs = Math.max(0, Date.now() - lookup.environment.createdAt);
+    const resumed = await resumeUnlessVanished(session, lookup.environment, maintenance, (id) => cache.discard(id));
+    if (resumed) return resumed;
+  }
+}
+
+async function keyOf(context: PrepareContext, setup: SetupPlan, image: ImageFacts): Promise<EnvironmentKey> {
+  const { job, deps } = context.scope;
+  const { environment } = job.config;
+  return deps.environmentCache.keyFor({
     repository: `${job.owner}/${job.repo}`,
     imageId: image.id,
     setupScript: setup.script,
     setupInputs: setup.inputs,
     maintenanceScript: environment.maintenance,
-    setupInternet: setupHasInternet(scope, true),
+    setupInternet: setupHasInternet(context.scope, true),
     env: environment.env,
-    secrets,
+    secrets: context.secrets,
     packages: environment.packages,
     caBundle: await fileDigest(deps.settings.caBundlePath),
   });
-  for (;;) {
-    const lookup = await step("cache lookup", () =>
-      cache.acquire(key, { ttlMs: environment.cache.ttlMs, signal: scope.signal }),
-    );
-    status.environment = report;
-    if (!lookup.hit) {
-      report.cache = "miss";
-      report.missReason = lookup.reason;
-      cache.sweepSoon();
-      return build(lookup.build, setup, image);
-    }
-    report.cache = "hit";
-    report.cacheAgeMs = Math.max(0, Date.now() - lookup.environment.createdAt);
-    const resumed = await resume(lookup.environment).catch(async (error: unknown) => {
-      // A sweep on another worker can remove the image between the lookup and the container's creation.
-      if ((error as { statusCode?: unknown }).statusCode !== 404) throw error;
-      scope.log.warn({ imageId: lookup.environment.imageId }, "the cached environment vanished; looking again");
-      await cache.discard(lookup.environment.imageId);
-      return undefined;
-    });
-    if (resumed) return resumed;
-  }
+}
 
-  async function resume(cached: CachedEnvironment): Promise<Sandbox> {
-    const maintenance = environment.maintenance;
-    // network: for the maintenance script only, if `internet.setup` allows.
-    const sandbox = await start(cached.imageId, setupHasInternet(scope, maintenance !== undefined));
-    if (maintenance !== undefined) {
-      report.logTail = await step("maintenance script", () =>
-        runScript(scope, sandbox, "the maintenance script", maintenance, secrets),
-      );
-      await sandbox.disconnectNetwork(); // network: off for the agent
-    }
-    return sandbox;
-  }
+async function headCommit(checkoutDir: string): Promise<string> {
+  const { stdout } = await runGit(["rev-parse", "HEAD"], { cwd: checkoutDir });
+  return stdout.toString("utf8").trim();
+}
 
-  async function build(lease: EnvironmentBuild, plan: SetupPlan, base: ImageFacts): Promise<Sandbox> {
-    let sandbox: Sandbox;
-    try {
-      // network: for the setup script, if `internet.setup` allows.
-      sandbox = await start(environment.image, setupHasInternet(scope, true));
-      const name = plan.automatic ? "automatic setup" : "setup script";
-      report.logTail = await step(name, () => runScript(scope, sandbox, `the ${name}`, plan.script, secrets));
-      const failed = await step("snapshot", () => snapshot(lease, sandbox, base)).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      // The snapshot left the checkout out; the agent gets it as it is in the commit.
-      await step("copy checkout", () => sandbox.copyIn(scope.checkoutDir));
-      if (failed !== undefined) {
-        // The task goes on without a cache entry; the next one sets up again.
-        scope.log.warn({ err: failed }, "could not cache the environment");
-        const message = failed instanceof Error ? failed.message : JSON.stringify(failed);
-        status.notes = [...(status.notes ?? []), `The environment could not be cached: ${message}`];
-      }
-    } finally {
-      await lease.release();
-    }
-    await sandbox.disconnectNetwork(); // network: off for the agent
-    return sandbox;
-  }
-
-  async function snapshot(lease: EnvironmentBuild, sandbox: Sandbox, base: ImageFacts): Promise<void> {
-    const { stdout } = await runGit(["rev-parse", "HEAD"], { cwd: scope.checkoutDir });
-    await workspaceExec(sandbox, CLEAR_CHECKOUT, "take the checkout out of the snapshot");
-    await lease.save(sandbox, {
-      ttlMs: environment.cache.ttlMs,
-      commit: stdout.toString("utf8").trim(),
-      baseSize: base.size,
-    });
-    cache.sweepSoon(); // the new entry may take the cache past its size cap
-  }
+function createSession(
+  scope: TaskScope,
+  context: {
+    report: EnvironmentReport;
+    secrets: Record<string, string>;
+    checkout: Promise<void>;
+    created: Sandbox[];
+    binDirs: string[];
+  },
+): EnvironmentSession {
+  const { environment, limits } = scope.job.config;
+  const step = stepTimer(context.report);
+  // The checkout is copied in as soon as it is done, while the container starts.
+  const workspace = () => context.checkout.then(() => scope.checkoutDir);
+  return {
+    report: context.report,
+    step,
+    log: scope.log,
+    start: (image, network) =>
+      step("start sandbox", async () => {
+        const sandbox = await createSandbox(scope, context.created, { image, network, workspace });
+        // A cached environment already has the profile: packages are part of its key.
+        if (image === environment.image && context.binDirs.length > 0) {
+          await rootExec(sandbox, packageProfileCommand(context.binDirs), "select the package versions");
+        }
+        return sandbox;
+      }),
+    runScript: (sandbox, what, script) =>
+      runScript(sandbox, what, script, {
+        env: { ...environment.env, ...context.secrets },
+        timeoutMs: limits.taskTimeoutMs,
+        redact: (text) => scope.redactor.redact(text),
+      }),
+    note(text) {
+      scope.status.notes = [...(scope.status.notes ?? []), text];
+    },
+  };
 }
 
 /** The configured setup script, or what automatic setup finds in the checkout (which it then has to wait for). */
@@ -262,47 +244,6 @@ async function createSandbox(
   scope.signal.throwIfAborted();
   scope.signal.addEventListener("abort", () => void sandbox.remove(), { once: true });
   return sandbox;
-}
-
-/** Runs a setup or maintenance script with env and secrets (for this process only); returns its redacted log tail. */
-async function runScript(
-  scope: TaskScope,
-  sandbox: Sandbox,
-  what: string,
-  script: string,
-  secrets: Record<string, string>,
-): Promise<string> {
-  const { environment, limits } = scope.job.config;
-  const result = await sandbox.exec({
-    command: script,
-    // Secrets go to this one process only, never into the container's own environment.
-    env: { ...environment.env, ...secrets },
-    timeoutMs: limits.taskTimeoutMs,
-    maxOutputBytes: SCRIPT_OUTPUT_BYTES,
-  });
-  const output = lastLines(scope.redactor.redact(result.output.toString("utf8")), LOG_TAIL_LINES);
-  if (result.exitCode !== 0) {
-    throw new TaskFailure(
-      "setup",
-      result.timedOut ? `${what} timed out` : `${what} exited with code ${result.exitCode}`,
-      output,
-    );
-  }
-  // What the script left running inherited its secrets, which /proc would show to the agent's commands.
-  await stopStrayProcesses(sandbox);
-  return output;
-}
-
-async function rootExec(sandbox: Sandbox, command: string, what: string): Promise<void> {
-  const result = await sandbox.exec({ command, ...ROOT_EXEC });
-  if (result.exitCode !== 0)
-    throw new TaskFailure("setup", `could not ${what} (exit code ${result.exitCode})`, result.output.toString("utf8"));
-}
-
-async function workspaceExec(sandbox: Sandbox, command: string, what: string): Promise<void> {
-  const result = await sandbox.exec({ command, ...WORKSPACE_EXEC });
-  if (result.exitCode !== 0)
-    throw new Error(`could not ${what} (exit code ${result.exitCode}): ${result.output.toString("utf8").trim()}`);
 }
 
 async function fileDigest(path: string | undefined): Promise<string | undefined> {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkoutRef } from "../../src/git/checkout.js";
 import { runGit } from "../../src/git/run-git.js";
 import { TASK_LABEL } from "../../src/sandbox/types.js";
+import type { ChatRequestBody, ScriptedReply } from "../support/fake-model.js";
 import { OWNER, REPO, startHarness, waitFor, type Harness } from "../support/taskbox-harness.js";
 
 const SECRET = "s3cr3t-e2e-value-42";
@@ -21,9 +22,22 @@ agent:
   max_turns: 10
 `;
 
-/** The tool results the model was sent, in order (the last request carries the whole conversation). */
+const NOTES_REQUEST = "write validation notes";
+const NOTES_TASK: ScriptedReply[] = [
+  { shell: 'echo "greeting=$GREETING setup=$FROM_SETUP secret=${API_TOKEN:-absent}"; cat README.md' },
+  { shell: "printf 'Validation notes\\n' > NOTES.md && printf '\\000\\001\\377' > data.bin && git rm -q src/app.js" },
+  { content: "Added NOTES.md and data.bin, removed src/app.js." },
+];
+
+/** Each task's answers by its own conversation, so no test depends on which ran before it. */
+function script(request: ChatRequestBody): ScriptedReply {
+  if (!JSON.stringify(request.messages).includes(NOTES_REQUEST)) return { content: "README says hello." };
+  return NOTES_TASK[request.messages.filter((m) => m.role === "tool").length] ?? { content: "done" };
+}
+
+/** The tool results the notes task's model saw, in order (its last request carries the whole conversation). */
 function toolResults(harness: Harness): string[] {
-  const last = harness.model.requests.at(-1);
+  const last = harness.model.requests.filter((r) => JSON.stringify(r.messages).includes(NOTES_REQUEST)).at(-1);
   return (last?.messages ?? []).filter((m) => m.role === "tool").map((m) => String(m.content));
 }
 
@@ -35,35 +49,30 @@ describe("a /taskbox comment on an issue", () => {
     harness = await startHarness({
       files: { "README.md": "# hello\n", "src/app.js": "console.log('hi');\n", ".github/taskbox.yml": CONFIG },
       secrets: { [`${OWNER}/${REPO}`]: { API_TOKEN: SECRET } },
-      script: [
-        { shell: 'echo "greeting=$GREETING setup=$FROM_SETUP secret=${API_TOKEN:-absent}"; cat README.md' },
-        {
-          shell:
-            "printf 'Validation notes\\n' > NOTES.md && printf '\\000\\001\\377' > data.bin && git rm -q src/app.js",
-        },
-        { content: "Added NOTES.md and data.bin, removed src/app.js." },
-      ],
+      script,
     });
   });
   afterAll(async () => harness?.close());
 
   it("runs the agent in a sandbox and answers with a pull request", async () => {
-    const status = await harness.comment({ body: "/taskbox write validation notes", login: "maintainer" });
+    const status = await harness.comment({ body: `/taskbox ${NOTES_REQUEST}`, login: "maintainer", commentId: 1001 });
     expect(status).toBe(200);
 
-    const comment = await harness.finalStatus();
-    const pull = harness.github.pulls[0];
+    const comment = await harness.finalStatus(1);
+    const pull = harness.github.pulls.find((p) => p.head.startsWith("taskbox/1-"));
     expect(pull, comment.body).toBeDefined();
 
     // One status comment, edited in place from Queued to the final state.
-    const statusComments = harness.github.comments.filter((c) => c.body.includes("taskbox:task="));
+    const statusComments = harness.github.comments.filter(
+      (c) => c.issueNumber === 1 && c.body.includes("taskbox:task="),
+    );
     expect(statusComments).toHaveLength(1);
     expect(comment.edits[0]).toMatch(/Queued/);
     expect(comment.edits.some((body) => /Running \(turn \d\)/.test(body))).toBe(true);
     expect(comment.body).toContain(pull!.html_url);
     expect(comment.body).toContain("Added NOTES.md and data.bin");
     expect(comment.body).toMatch(/total tokens/);
-    expect(harness.github.reactions).toContainEqual(expect.objectContaining({ content: "eyes" }));
+    expect(harness.github.reactions).toContainEqual({ commentId: 1001, content: "eyes" });
 
     // The pull request and its branch.
     expect(pull!.base).toBe("main");
@@ -113,23 +122,25 @@ describe("a /taskbox comment on an issue", () => {
 
   it("makes one task of a webhook delivered twice", async () => {
     const before = harness.github.comments.length;
+    const { completed } = await harness.queue.getJobCounts("completed");
     const delivery = "redelivered-delivery";
     expect(await harness.comment({ body: "/taskbox what does README say?", issueNumber: 2 }, delivery)).toBe(200);
     expect(await harness.comment({ body: "/taskbox what does README say?", issueNumber: 2 }, delivery)).toBe(200);
     await harness.finalStatus(2);
     await waitFor("the queue to drain", async () => ((await harness.queue.getActiveCount()) === 0 ? true : undefined));
     expect(harness.github.comments.length - before).toBe(1);
-    expect(await harness.queue.getJobCounts("completed")).toMatchObject({ completed: 2 });
+    expect(await harness.queue.getJobCounts("completed")).toMatchObject({ completed: completed! + 1 });
   });
 
   it("replies to a user without write access and starts nothing", async () => {
     harness.github.permissions.set("visitor", "read");
     const requestsBefore = harness.model.requests.length;
+    const { completed } = await harness.queue.getJobCounts("completed");
     expect(await harness.comment({ body: "/taskbox delete everything", login: "visitor", issueNumber: 3 })).toBe(200);
     const reply = await waitFor("the refusal", () => harness.github.comments.find((c) => c.issueNumber === 3));
     expect(reply.body).toContain("@visitor");
     expect(await harness.queue.getJobCounts("completed", "active", "waiting")).toMatchObject({
-      completed: 2,
+      completed,
       active: 0,
       waiting: 0,
     });

@@ -71,7 +71,9 @@ describe("src/main.ts with app credentials", () => {
   });
 
   it("serves webhooks and runs the worker in one process, then shuts down cleanly on SIGTERM", async () => {
-    const payload = JSON.stringify(issueCommentCreated({ body: "/taskbox write MAIN.md", login: "maintainer" }));
+    const comment = issueCommentCreated({ body: "/taskbox write MAIN.md", login: "maintainer" });
+    github.learnFrom(comment);
+    const payload = JSON.stringify(comment);
     const response = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
       method: "POST",
       headers: {

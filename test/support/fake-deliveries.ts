@@ -45,7 +45,10 @@ type DeliveryRoute = [
 
 const DELIVERY_TIMEOUT_MS = 10_000;
 
-export function createFakeWebhooks(): FakeWebhooks {
+/** onDeliver sees each payload before it is sent, as GitHub knows what a webhook is about before sending it. */
+export function createFakeWebhooks(
+  onDeliver: (payload: Record<string, unknown>) => void = () => undefined,
+): FakeWebhooks {
   let nextId = 1;
   const webhooks: FakeWebhooks = {
     target: undefined,
@@ -53,6 +56,7 @@ export function createFakeWebhooks(): FakeWebhooks {
     async deliver(event, payload, options = {}) {
       const target = webhooks.target;
       if (!target) throw new Error("fake GitHub: set webhooks.target before delivering webhooks");
+      onDeliver(payload);
       const guid = options.guid ?? randomUUID();
       const body = JSON.stringify(payload);
       const started = Date.now();

@@ -5,17 +5,19 @@ import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "ope
 /** A request body as the fake received it (parsed JSON). */
 export type ChatRequestBody = ChatCompletionCreateParamsNonStreaming;
 
-type ScriptedUsage = Partial<{ prompt_tokens: number; completion_tokens: number }>;
+/** "omitted": the answer has no `usage` at all, as some OpenAI-compatible servers send it. */
+type ScriptedUsage = Partial<{ prompt_tokens: number; completion_tokens: number }> | "omitted";
 
 /**
  * content beside shell/toolCalls is what the model says along with its calls.
  * delayMs holds the answer back, e.g. to abort or time out a request in flight.
+ * retryAfterSeconds on an error sends `retry-after`, as a rate-limited (429) answer does.
  */
 export type ScriptedReply =
   | { shell: string | string[]; content?: string; usage?: ScriptedUsage; delayMs?: number } // 1..n shell calls
   | { toolCalls: ScriptedToolCall[]; content?: string; usage?: ScriptedUsage; delayMs?: number } // raw, e.g. malformed
   | { content: string; usage?: ScriptedUsage; delayMs?: number } // final message
-  | { error: { status: number; message: string }; delayMs?: number }; // HTTP error answer
+  | { error: { status: number; message: string }; retryAfterSeconds?: number; delayMs?: number }; // HTTP error answer
 
 /** arguments is sent as is, so it can be invalid JSON. */
 export interface ScriptedToolCall {
@@ -66,7 +68,9 @@ export async function startFakeModel(script: Script): Promise<FakeModel> {
       });
     }
     if ("error" in reply) {
-      sendJson(res, reply.error.status, errorBody(reply.error.message));
+      const headers: Record<string, string> =
+        reply.retryAfterSeconds === undefined ? {} : { "retry-after": String(reply.retryAfterSeconds) };
+      sendJson(res, reply.error.status, errorBody(reply.error.message), headers);
       return;
     }
     sendJson(res, 200, completion(body.model, index, reply));
@@ -91,8 +95,6 @@ export async function startFakeModel(script: Script): Promise<FakeModel> {
 }
 
 function completion(model: string, index: number, reply: Exclude<ScriptedReply, { error: unknown }>): ChatCompletion {
-  const promptTokens = reply.usage?.prompt_tokens ?? DEFAULT_USAGE.prompt_tokens;
-  const completionTokens = reply.usage?.completion_tokens ?? DEFAULT_USAGE.completion_tokens;
   const toolCalls = toolCallsOf(reply);
   const message: ChatCompletion.Choice["message"] = {
     role: "assistant",
@@ -106,17 +108,20 @@ function completion(model: string, index: number, reply: Exclude<ScriptedReply, 
       })),
     }),
   };
-  return {
+  const answer: ChatCompletion = {
     id: `chatcmpl-fake-${index}`,
     object: "chat.completion",
     created: Math.floor(Date.now() / 1000),
     model,
     choices: [{ index: 0, message, finish_reason: toolCalls.length > 0 ? "tool_calls" : "stop", logprobs: null }],
-    usage: {
-      prompt_tokens: promptTokens,
-      completion_tokens: completionTokens,
-      total_tokens: promptTokens + completionTokens,
-    },
+  };
+  if (reply.usage === "omitted") return answer;
+  const promptTokens = reply.usage?.prompt_tokens ?? DEFAULT_USAGE.prompt_tokens;
+  const completionTokens = reply.usage?.completion_tokens ?? DEFAULT_USAGE.completion_tokens;
+  const total = promptTokens + completionTokens;
+  return {
+    ...answer,
+    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: total },
   };
 }
 
@@ -131,10 +136,10 @@ function errorBody(message: string): { error: { message: string; type: string; c
   return { error: { message, type: "fake_model_error", code: null } };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   // The client may have aborted while the reply was delayed.
   if (res.destroyed) return;
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -8,6 +8,7 @@ import { inject } from "vitest";
 import { removeSandboxResources } from "../../src/sandbox/remove-sandbox-resources.js";
 import { MANAGED_LABEL, TASK_LABEL } from "../../src/sandbox/types.js";
 import { QUEUE_LABEL } from "../../src/worker/reap-orphans.js";
+import { isFinalStatus } from "./status-comments.js";
 import { startFakeGitHub, type FakeComment, type FakeGitHub } from "./fake-github.js";
 import type { FakeDelivery } from "./fake-deliveries.js";
 import { startFakeModel, type FakeModel, type Script } from "./fake-model.js";
@@ -24,7 +25,6 @@ import { issueCommentCreated, type IssueCommentOptions } from "./webhook-payload
 
 export const OWNER = "octo";
 export const REPO = "hello";
-const FINAL_STATE = /(Pull request opened|Answered|Environment ready|failed|interrupted|Cancelled)/i;
 
 export interface FaultRig {
   github: FakeGitHub;
@@ -113,7 +113,7 @@ export async function startFaultRig(options: {
       try {
         return await waitFor(
           "a final status comment",
-          () => statusComments(issueNumber).find((c) => FINAL_STATE.test(c.body)),
+          () => statusComments(issueNumber).find((c) => isFinalStatus(c.body)),
           timeoutMs,
         );
       } catch (error) {

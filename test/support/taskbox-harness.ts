@@ -17,6 +17,7 @@ import { createTaskQueue, type TaskQueue } from "../../src/queue/task-queue.js";
 import { createTaskboxApp } from "../../src/web/create-app.js";
 import { createTaskDeps } from "../../src/worker/create-task-deps.js";
 import { startTaskWorker } from "../../src/worker/start-worker.js";
+import { isFinalStatus } from "./status-comments.js";
 import { startFakeGitHub, type FakeComment, type FakeGitHub } from "./fake-github.js";
 import { startFakeModel, type FakeModel, type Script } from "./fake-model.js";
 import {
@@ -60,10 +61,6 @@ export interface Harness {
   finalStatus(issueNumber?: number, timeoutMs?: number): Promise<FakeComment>;
   close(): Promise<void>;
 }
-
-// The headline of a final status (succeeded, answered, environment ready, cancelled, failed); matching words anywhere
-// would also match a command like `echo dns-failed` shown while the task still runs.
-const FINAL_STATE = /^\*\*Taskbox\*\* · (?:✅|💬|🛑|❌)/m;
 
 export async function waitFor<T>(
   what: string,
@@ -145,6 +142,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   });
 
   async function send(event: string, payload: object, deliveryId: string = randomUUID()): Promise<number> {
+    github.learnFrom(payload);
     const body = JSON.stringify(payload);
     const response = await fetch(webhookUrl, {
       method: "POST",
@@ -176,17 +174,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     finalStatusOf(taskId, timeoutMs = 120_000) {
       return waitFor(
         `the final status of task ${taskId}`,
-        () => github.comments.find((c) => c.body.includes(`taskbox:task=${taskId} `) && FINAL_STATE.test(c.body)),
+        () => github.comments.find((c) => c.body.includes(`taskbox:task=${taskId} `) && isFinalStatus(c.body)),
         timeoutMs,
       );
     },
     finalStatus(issueNumber = 1, timeoutMs = 120_000) {
       return waitFor(
         "a final status comment",
-        () =>
-          github.comments.find(
-            (c) => c.issueNumber === issueNumber && c.body.includes("taskbox:task=") && FINAL_STATE.test(c.body),
-          ),
+        () => github.comments.find((c) => c.issueNumber === issueNumber && isFinalStatus(c.body)),
         timeoutMs,
       );
     },

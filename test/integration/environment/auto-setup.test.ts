@@ -3,6 +3,7 @@ import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { FakeComment } from "../../support/fake-github.js";
 import { OWNER, REPO, startHarness, waitFor, type Harness } from "../../support/taskbox-harness.js";
+import { headlineOf, isFinalStatus } from "../../support/status-comments.js";
 
 const docker = new Docker();
 // The registry is reached through this machine's TLS-intercepting proxy, whose CA the sandbox must trust.
@@ -90,13 +91,7 @@ async function buildWheel(): Promise<Buffer> {
 function finalStatusOf(harness: Harness, issueNumber: number): Promise<FakeComment> {
   return waitFor(
     "a final status comment",
-    () =>
-      harness.github.comments.find(
-        (c) =>
-          c.issueNumber === issueNumber &&
-          c.body.includes("taskbox:task=") &&
-          /Answered|Environment ready|failed/.test(c.body),
-      ),
+    () => harness.github.comments.find((c) => c.issueNumber === issueNumber && isFinalStatus(c.body)),
     150_000,
   );
 }
@@ -133,7 +128,7 @@ describe("automatic setup", () => {
   it("installs an npm project from its lockfile (npm registry) and a pip project, and says what it detected", async () => {
     expect(await harness.comment({ body: "/taskbox check the dependencies", issueNumber: 1 })).toBe(200);
     const status = await finalStatusOf(harness, 1);
-    expect(status.body).toContain("Answered");
+    expect(headlineOf(status.body)).toBe("💬 Answered");
     expect(status.body).toContain(
       "Automatic setup (no `environment.setup`) detected and ran: npm (package-lock.json): `npm ci`; " +
         "pip (requirements.txt), in ~/.venv: `pip install -r requirements.txt`.",
@@ -155,7 +150,7 @@ describe("automatic setup", () => {
       200,
     );
     const status = await finalStatusOf(harness, 10);
-    expect(status.body).toContain("Answered");
+    expect(headlineOf(status.body)).toBe("💬 Answered");
     expect(status.body).toContain("pnpm (pnpm-lock.yaml), through corepack: `pnpm install --frozen-lockfile`");
     const last = harness.model.requests.at(-1)!;
     const [result] = last.messages.filter((m) => m.role === "tool").map((m) => String(m.content));

@@ -8,6 +8,7 @@ import { SNAPSHOT_LABELS } from "../../../src/sandbox/environment-cache.js";
 import { TASK_LABEL } from "../../../src/sandbox/types.js";
 import type { FakeComment } from "../../support/fake-github.js";
 import { OWNER, REPO, startHarness, waitFor, type Harness } from "../../support/taskbox-harness.js";
+import { headlineOf, isFinalStatus } from "../../support/status-comments.js";
 
 const SECRET = "cache-secret-7d1f";
 const SECRET_HASH = createHash("sha256").update(SECRET).digest("hex").slice(0, 16);
@@ -41,12 +42,7 @@ function toolResultsOf(harness: Harness, taskIndex: number): string[] {
 
 function finalStatusOf(harness: Harness, issueNumber: number): Promise<FakeComment> {
   return waitFor("a final status comment", () =>
-    harness.github.comments.find(
-      (c) =>
-        c.issueNumber === issueNumber &&
-        c.body.includes("taskbox:task=") &&
-        /Pull request opened|Answered|Environment ready|failed/.test(c.body),
-    ),
+    harness.github.comments.find((c) => c.issueNumber === issueNumber && isFinalStatus(c.body)),
   );
 }
 
@@ -86,7 +82,7 @@ describe("cached environments", () => {
     });
     expect(await harness.comment({ body: "/taskbox look around", issueNumber: 1 })).toBe(200);
     const first = await finalStatusOf(harness, 1);
-    expect(first.body).toContain("Answered");
+    expect(headlineOf(first.body)).toBe("💬 Answered");
     expect(first.body).toContain("cache miss (no cached environment yet)");
     const [firstLook] = toolResultsOf(harness, 0);
     const setupId = /^exit code: 0\n([0-9a-f-]{36})\n/.exec(firstLook!)?.[1];
@@ -105,7 +101,7 @@ describe("cached environments", () => {
     });
     expect(await harness.comment({ body: "/taskbox look again", issueNumber: 2 })).toBe(200);
     const second = await finalStatusOf(harness, 2);
-    expect(second.body).toContain("Answered");
+    expect(headlineOf(second.body)).toBe("💬 Answered");
     expect(second.body).toContain("cache hit");
 
     const [state, workspace] = toolResultsOf(harness, 1);

@@ -12,6 +12,7 @@ import {
   type EnvironmentCache,
 } from "../../../src/sandbox/environment-cache.js";
 import type { Sandbox } from "../../../src/sandbox/types.js";
+import { waitFor } from "../../support/taskbox-harness.js";
 
 const docker = new Docker();
 const log = pino({ level: "silent" });
@@ -71,9 +72,19 @@ describe("the environment cache", () => {
     await cache.close();
   });
 
+  /** How often a task found a key's build lock taken (and so waited for the build). */
+  let lockRefusals = 0;
+
   function newCache(maxBytes = 10 * 1024 ** 3): EnvironmentCache {
     namespace = `cache-test-${randomUUID().slice(0, 8)}`;
-    cache = createEnvironmentCache({ docker, store: createCacheStore(redis, namespace), maxBytes, log });
+    const store = createCacheStore(redis, namespace);
+    lockRefusals = 0;
+    const tryLock: typeof store.tryLock = async (name, ttlMs) => {
+      const lock = await store.tryLock(name, ttlMs);
+      if (!lock) lockRefusals++;
+      return lock;
+    };
+    cache = createEnvironmentCache({ docker, store: { ...store, tryLock }, maxBytes, log });
     return cache;
   }
 
@@ -89,7 +100,7 @@ describe("the environment cache", () => {
     const second = cache.acquire(key, { ttlMs: HOUR, signal: AbortSignal.timeout(60_000) }).finally(() => {
       secondSettled = true;
     });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await waitFor("the second task to find the key being built", () => (lockRefusals > 0 ? true : undefined), 30_000);
     expect(secondSettled).toBe(false); // waiting for the build, not starting its own
 
     const saved = await first.build.save(await sandboxWith(1024), { ttlMs: HOUR, commit: "abc", baseSize: 0 });

@@ -1,9 +1,11 @@
+import { finished } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { Script } from "../../support/fake-model.js";
 import { startFaultRig, taskIdOf, type FaultRig } from "../../support/fault-rig.js";
 import { startPrivateDockerd, type PrivateDockerd } from "../../support/private-dockerd.js";
 import { waitFor } from "../../support/taskbox-harness.js";
+import { headlineOf } from "../../support/status-comments.js";
 
 /**
  * The engine restarted here is a private one (private-dockerd.ts): restarting the machine's engine would stop the
@@ -41,15 +43,15 @@ describe("a Docker engine restart", () => {
       const [container] = await dockerd.docker.listContainers({ filters: { label: [`taskbox.task=${taskId}`] } });
       if (!container) return undefined;
       const exec = await dockerd.docker.getContainer(container.Id).exec({ Cmd: ["test", "-e", "/workspace/started"] });
-      (await exec.start({})).resume();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The exec's stream ends when its process does; only then is its exit code known.
+      await finished((await exec.start({})).resume(), { writable: false });
       return (await exec.inspect()).ExitCode === 0 ? true : undefined;
     });
 
     await dockerd.restart();
 
     const status = await rig.finalStatus();
-    expect(status.body).toContain("Agent failed");
+    expect(headlineOf(status.body)).toBe("❌ Agent failed");
     expect(status.body).toMatch(/Docker engine was unreachable or restarted/);
     expect(rig.github.pulls).toHaveLength(0);
     await waitFor(
@@ -59,6 +61,6 @@ describe("a Docker engine restart", () => {
     );
 
     expect((await rig.comment({ body: "/taskbox anything left?", issueNumber: 2 })).status_code).toBe(200);
-    expect((await rig.finalStatus(2)).body).toContain("Answered");
+    expect(headlineOf((await rig.finalStatus(2)).body)).toBe("💬 Answered");
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TASK_LABEL } from "../../../src/sandbox/types.js";
 import { OWNER, REPO, startHarness, waitFor, type Harness } from "../../support/taskbox-harness.js";
 import { headCommit, promptOf, scriptByTask, taskIdOf, toolResultsOf, type TaskScript } from "./lifecycle-helpers.js";
+import { headlineOf } from "../../support/status-comments.js";
 
 const CONFIG = "agent:\n  max_turns: 6\n";
 const docker = new Docker();
@@ -26,7 +27,8 @@ describe("ordering, limits and cancel", () => {
   let harness: Harness;
   const scripts: Array<[string, TaskScript]> = [];
   /** When each task's first model request arrived, by marker. */
-  const firstRequestAt = new Map<string, number>();
+  /** The tasks (by marker) whose first model request has arrived. */
+  const started = new Set<string>();
   /** Whether a task (by marker) had finished when another task's first model request arrived: "watcher>watched". */
   const finishedWhenAsked = new Map<string, boolean>();
   const FINAL = /^\*\*Taskbox\*\* · (?:✅|💬|🛑|❌)/m;
@@ -53,8 +55,8 @@ describe("ordering, limits and cancel", () => {
     return [
       marker,
       (turn, request) => {
-        if (!firstRequestAt.has(marker)) {
-          firstRequestAt.set(marker, Date.now());
+        if (!started.has(marker)) {
+          started.add(marker);
           for (const watched of watch) finishedWhenAsked.set(`${marker}>${watched}`, isFinal(watched));
         }
         return script(turn, request);
@@ -99,7 +101,7 @@ describe("ordering, limits and cancel", () => {
     );
     await harness.comment({ body: "/taskbox start a changelog", issueNumber: 20 });
     const firstId = taskIdOf((await statusComment(20, 0, "start a changelog")).body);
-    await waitFor("the first task to run", () => firstRequestAt.get("start a changelog"), 30_000);
+    await waitFor("the first task to run", () => (started.has("start a changelog") ? true : undefined), 30_000);
     await harness.comment({ body: "/taskbox add an entry to the changelog", issueNumber: 20 });
 
     const second = await statusComment(20, 1, "add an entry to the changelog");
@@ -109,7 +111,7 @@ describe("ordering, limits and cancel", () => {
 
     const firstFinal = await finished(20, 0);
     const secondFinal = await finished(20, 1);
-    expect(firstFinal.body).toContain("Pull request opened");
+    expect(headlineOf(firstFinal.body)).toBe("✅ Pull request opened");
     // The second task ran only after the first had ended, on the branch of the pull request the first one opened.
     expect(finishedWhenAsked.get("add an entry to the changelog>start a changelog")).toBe(true);
     const pull = harness.github.pulls.find((p) => p.body.includes("start a changelog"))!;
@@ -136,11 +138,11 @@ describe("ordering, limits and cancel", () => {
     );
     await harness.comment({ body: "/taskbox slow task in hello", issueNumber: 30 });
     await statusComment(30, 0, "slow task in hello");
-    await waitFor("the slow task to run", () => firstRequestAt.get("slow task in hello"), 30_000);
+    await waitFor("the slow task to run", () => (started.has("slow task in hello") ? true : undefined), 30_000);
     await harness.comment({ body: "/taskbox second task in hello", issueNumber: 31 });
     await harness.comment({ body: "/taskbox task in other", issueNumber: 1, repo: "other" });
 
-    expect((await finished(30, 0)).body).toContain("Answered");
+    expect(headlineOf((await finished(30, 0)).body)).toBe("💬 Answered");
     const second = await finished(31, 0);
     expect(second.body).toContain("Second one done.");
     expect(second.edits[0]).not.toMatch(/Waits for/); // another thread: no line to wait in, only the repository's cap
@@ -155,8 +157,10 @@ describe("ordering, limits and cancel", () => {
     expect(await harness.board.line({ repository: `${OWNER}/${REPO}`, number: 31 })).toEqual([]);
   });
 
-  it("cancel kills the running sandbox within 5 seconds, says who cancelled, and pushes nothing", async () => {
-    scripts.push(track("run for a long time", () => ({ shell: "touch started && sleep 120" })));
+  it("cancel kills the running sandbox, says who cancelled, and pushes nothing", async () => {
+    // The command never ends by itself (the default command timeout is far beyond the test's), so only the cancel can
+    // remove the sandbox.
+    scripts.push(track("run for a long time", () => ({ shell: "touch started && sleep infinity" })));
     await harness.comment({ body: "/taskbox run for a long time", issueNumber: 40 });
     const taskId = taskIdOf((await statusComment(40, 0, "run for a long time")).body);
     const filters = { label: [`${TASK_LABEL}=${taskId}`] };
@@ -170,14 +174,12 @@ describe("ordering, limits and cancel", () => {
     const pushes = () =>
       harness.github.requests.filter((r) => r.method === "POST" && r.path.endsWith("git-receive-pack")).length;
     const pushesBefore = pushes();
-    const cancelledAt = Date.now();
     expect(await harness.comment({ body: "/taskbox cancel", issueNumber: 40, commentId: 4040 })).toBe(200);
     await waitFor(
       "the sandbox to be gone",
       async () => ((await docker.listContainers({ all: true, filters })).length === 0 ? true : undefined),
-      5_000,
+      60_000,
     );
-    expect(Date.now() - cancelledAt).toBeLessThan(5_000);
 
     const final = await harness.finalStatusOf(taskId, 10_000);
     expect(final.body).toContain("Cancelled by @maintainer");

@@ -44,6 +44,26 @@ async function run(sandbox: Sandbox, command: string, extra: { env?: Record<stri
   return { ...result, text: result.output.toString("utf8") };
 }
 
+/** The sandbox image with its `taskbox` user deleted, labelled with the task id and removed after the test. */
+async function imageWithoutTaskboxUser(taskId: string): Promise<string> {
+  const tag = `taskbox-test-no-user:${taskId}`;
+  const container = await docker.createContainer({
+    Image: image,
+    User: "root",
+    Cmd: ["userdel", "taskbox"], // the sandbox replaces the command; the image keeps the container's labels
+    Labels: { [TASK_LABEL]: taskId },
+  });
+  try {
+    await container.start();
+    expect(await container.wait()).toMatchObject({ StatusCode: 0 });
+    await container.commit({ repo: "taskbox-test-no-user", tag: taskId });
+  } finally {
+    await container.remove({ force: true });
+  }
+  cleanups.push(() => docker.getImage(tag).remove({ force: true }));
+  return tag;
+}
+
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "taskbox-sandbox-test-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,7 +76,6 @@ describe("docker sandbox exec", () => {
     const result = await run(sandbox, "echo out1; sleep 0.2; echo err1 >&2; sleep 0.2; echo out2; pwd; id -un; exit 3");
     expect(result.text).toBe("out1\nerr1\nout2\n/workspace\ntaskbox\n");
     expect(result).toMatchObject({ exitCode: 3, timedOut: false, omittedBytes: 0 });
-    expect(result.durationMs).toBeGreaterThan(300);
   });
 
   it("passes the command through without any quoting of its own", async () => {
@@ -99,8 +118,6 @@ describe("docker sandbox exec", () => {
     const result = await sandbox.exec({ command: "sleep 100 & sleep 100", timeoutMs: 1000, maxOutputBytes: 1000 });
     expect(result.timedOut).toBe(true);
     expect(result.exitCode).toBe(124);
-    expect(result.durationMs).toBeGreaterThanOrEqual(1000);
-    expect(result.durationMs).toBeLessThan(5000);
     const left = await run(sandbox, "ps -eo args= | grep -cx 'sleep 100' || true");
     expect(left.text).toBe("0\n");
   });
@@ -108,8 +125,8 @@ describe("docker sandbox exec", () => {
   it("kills a command that ignores SIGTERM", async () => {
     const sandbox = await createSandbox();
     const result = await sandbox.exec({ command: "trap '' TERM; sleep 100", timeoutMs: 500, maxOutputBytes: 1000 });
+    // 137: SIGKILL; a command that got only SIGTERM would still be sleeping, and one that finished would exit 0.
     expect(result).toMatchObject({ timedOut: true, exitCode: 137 });
-    expect(result.durationMs).toBeLessThan(10_000);
   });
 
   it("does not mistake a command's own exit code 124 for a timeout", async () => {
@@ -187,7 +204,9 @@ describe("docker sandbox network", () => {
     expect((await run(sandbox, fetchHost)).exitCode).not.toBe(0);
     const lookup = await run(sandbox, `getent hosts ${hostName}`);
     expect(lookup.exitCode).not.toBe(0);
-    expect(lookup.durationMs).toBeLessThan(3000); // fails at once instead of waiting for a dead resolver
+    // A lookup fails at once instead of waiting for a dead resolver: none is configured, so the resolver asks loopback,
+    // where nothing listens.
+    expect((await run(sandbox, "grep -c '^nameserver' /etc/resolv.conf || true")).text).toBe("0\n");
     expect((await run(sandbox, "ls /sys/class/net")).text).toBe("lo\n");
     expect((await run(sandbox, "tail -n +2 /proc/net/route | wc -l")).text).toBe("0\n");
     expect(await docker.listNetworks({ filters: { label: [`${TASK_LABEL}=${taskId}`] } })).toEqual([]);
@@ -255,8 +274,12 @@ describe("docker sandbox lifecycle", () => {
 
   it("cleans up container and network when the container cannot start", async () => {
     const taskId = newTaskId();
-    // The base image has no `taskbox` user, so Docker creates the container but refuses to start it.
-    await expect(createSandbox({ taskId, network: true, image: "taskbox-base:bookworm" })).rejects.toThrow(/taskbox/);
+    // Without a `taskbox` user, Docker creates the container but refuses to start it (the error names the user; a
+    // missing image would fail earlier, at creation, with "No such image").
+    const noUser = await imageWithoutTaskboxUser(taskId);
+    await expect(createSandbox({ taskId, network: true, image: noUser })).rejects.toThrow(
+      /unable to find user taskbox/,
+    );
     const filters = { label: [`${TASK_LABEL}=${taskId}`] };
     expect(await docker.listContainers({ all: true, filters })).toEqual([]);
     expect(await docker.listNetworks({ filters })).toEqual([]);

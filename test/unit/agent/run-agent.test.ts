@@ -23,12 +23,16 @@ function ok(output: string, exitCode = 0): ShellRun {
   return { exitCode, output: Buffer.from(output), omittedBytes: 0, timedOut: false };
 }
 
-async function setup(script: Script, overrides: Partial<RunAgentOptions> = {}) {
+/** maxRetries: how often the client retries a failed request (the worker's retries twice). */
+async function setup(
+  script: Script,
+  { maxRetries = 0, ...overrides }: Partial<RunAgentOptions> & { maxRetries?: number } = {},
+) {
   fake = await startFakeModel(script);
   const commands: string[] = [];
   const progress: AgentProgress[] = [];
   const options: RunAgentOptions = {
-    client: new OpenAI({ baseURL: fake.baseUrl, apiKey: "test", maxRetries: 0 }),
+    client: new OpenAI({ baseURL: fake.baseUrl, apiKey: "test", maxRetries }),
     model: "test-model",
     systemPrompt: "SYSTEM",
     taskPrompt: "TASK",
@@ -229,6 +233,67 @@ describe("runAgent", () => {
     expect(fake.requests).toHaveLength(2);
   });
 
+  it("counts only the usage the model reports, and warns once when it reports none", async () => {
+    const warnings: string[] = [];
+    const log = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+    const { options } = await setup(
+      [
+        { shell: "one", usage: "omitted" },
+        { shell: "two", usage: { prompt_tokens: 300, completion_tokens: 50 } },
+        { content: "done", usage: "omitted" },
+      ],
+      { log, maxTokens: 300 },
+    );
+
+    const result = await runAgent(options);
+
+    expect(result).toMatchObject({
+      outcome: "token_limit",
+      usage: { promptTokens: 300, completionTokens: 50, totalTokens: 350 },
+    });
+    expect(warnings).toEqual(["model API reports no token usage; the token budget cannot be enforced"]);
+  });
+
+  it("runs without usage at all, and then cannot stop at the token budget", async () => {
+    const { options } = await setup(
+      [
+        { shell: "ls", usage: "omitted" },
+        { content: "done", usage: "omitted" },
+      ],
+      {
+        maxTokens: 1,
+      },
+    );
+    expect(await runAgent(options)).toMatchObject({
+      outcome: "completed",
+      usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+    });
+  });
+
+  it("waits out a rate limit (429 with retry-after) and carries on", async () => {
+    const { fake, options, commands } = await setup(
+      [
+        { shell: "ls" },
+        { error: { status: 429, message: "Rate limit reached" }, retryAfterSeconds: 1 },
+        { content: "done" },
+      ],
+      { maxRetries: 2 }, // as the worker's client (src/worker/create-task-deps.ts)
+    );
+
+    expect(await runAgent(options)).toMatchObject({ outcome: "completed", summary: "done", turns: 2 });
+    expect(commands).toEqual(["ls"]);
+    expect(fake.requests).toHaveLength(3);
+    expect(fake.requests[2]).toEqual(fake.requests[1]);
+  });
+
+  it("gives up on a rate limit that outlasts the retries, with the status", async () => {
+    const limited = { error: { status: 429, message: "Rate limit reached" }, retryAfterSeconds: 0 } as const;
+    const { fake, options } = await setup(() => limited, { maxRetries: 1 });
+
+    await expect(runAgent(options)).rejects.toMatchObject({ status: 429 });
+    expect(fake.requests).toHaveLength(2);
+  });
+
   it("reports an unreachable model API as a ModelApiError without a status", async () => {
     const { options } = await setup([]);
     await fake!.close();
@@ -246,8 +311,9 @@ describe("runAgent", () => {
     const reason = new Error("task cancelled");
     const { fake, options } = await setup([{ shell: "sleep 600" }, { content: "never" }], {
       signal: controller.signal,
+      // The command never ends: only the abort can end the run.
       shell: () => {
-        setTimeout(() => controller.abort(reason), 20);
+        queueMicrotask(() => controller.abort(reason));
         return new Promise<ShellRun>(() => {});
       },
     });
@@ -259,12 +325,16 @@ describe("runAgent", () => {
   it("stops promptly when aborted while waiting for the model", async () => {
     const controller = new AbortController();
     const reason = new Error("shutting down");
-    const { options } = await setup([{ content: "too late", delayMs: 5_000 }], { signal: controller.signal });
-    setTimeout(() => controller.abort(reason), 50);
+    // Aborted once the request is in flight; the answer would come only long after the test's timeout.
+    const { options } = await setup(
+      () => {
+        controller.abort(reason);
+        return { content: "too late", delayMs: 600_000 };
+      },
+      { signal: controller.signal },
+    );
 
-    const started = Date.now();
     await expect(runAgent(options)).rejects.toBe(reason);
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it("does not start when the signal is already aborted", async () => {

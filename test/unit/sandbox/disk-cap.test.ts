@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import pino from "pino";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DiskCap, formatBytes, isStorageOptUnsupported, SandboxDiskLimitError } from "../../../src/sandbox/disk-cap.js";
 
 const log = pino({ level: "silent" });
@@ -55,8 +55,11 @@ describe("DiskCap", () => {
       inspect: async () => ({ SizeRw: 5 * 1024 * 1024 }),
       kill: async () => void (killed = true),
     } as unknown as Docker.Container;
+    vi.useFakeTimers();
     const watch = new DiskCap({ limitBytes: 1024 * 1024, checkIntervalMs: 10, log }).watch(container, log);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(() => watch.throwIfExceeded()).not.toThrow(); // nothing checked yet
+    await vi.advanceTimersByTimeAsync(10);
+    vi.useRealTimers();
     expect(killed).toBe(true);
     expect(() => watch.throwIfExceeded()).toThrow(SandboxDiskLimitError);
     expect(() => watch.throwIfExceeded()).toThrow(
@@ -71,13 +74,14 @@ describe("DiskCap", () => {
       inspect: async () => (checks++, { SizeRw: 10 }),
       kill: async () => {},
     } as unknown as Docker.Container;
+    vi.useFakeTimers();
     const watch = new DiskCap({ limitBytes: 1024, checkIntervalMs: 5, log }).watch(container, log);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await vi.advanceTimersByTimeAsync(15);
+    expect(checks).toBe(3);
     watch.stop();
-    const seen = checks;
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(seen).toBeGreaterThan(1);
-    expect(checks).toBe(seen);
+    await vi.advanceTimersByTimeAsync(50);
+    vi.useRealTimers();
+    expect(checks).toBe(3);
     expect(() => watch.throwIfExceeded()).not.toThrow();
   });
 });
