@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveSecrets } from "../config/secrets.js";
 import { formatDuration } from "../config/duration.js";
-import { checkoutRef } from "../git/checkout.js";
+import { checkoutFromMirror } from "../git/git-mirrors.js";
 import { repositoryRemoteUrl } from "../git/remote-url.js";
 import { createStatusCommentUpdater } from "../github/status-comment.js";
 import type { TaskJobData } from "../queue/task-job.js";
@@ -99,18 +99,26 @@ export async function runTask(
 
     taskSignal.throwIfAborted(); // cancelled while queued
     const environment = beginEnvironment(scope, secrets.values); // overlaps the checkout
+    const { history } = job.config.environment;
     const baseSha = await timed(status, "checkout", async () =>
-      checkoutRef({
-        dir: checkoutDir,
-        remoteUrl: repositoryRemoteUrl({
+      checkoutFromMirror(
+        deps.settings.gitMirrors,
+        {
+          dir: checkoutDir,
           owner: job.owner,
           repo: job.repo,
-          gheHost: deps.settings.gheHost,
-          gheProtocol: deps.settings.gheProtocol,
-        }),
-        token,
-        ref: await resolveCheckoutRef(scope),
-      }).then((checkout) => checkout.sha),
+          remoteUrl: repositoryRemoteUrl({
+            owner: job.owner,
+            repo: job.repo,
+            gheHost: deps.settings.gheHost,
+            gheProtocol: deps.settings.gheProtocol,
+          }),
+          token,
+          ref: await resolveCheckoutRef(scope),
+          depth: history === "full" ? undefined : history.depth,
+        },
+        log,
+      ).then((checkout) => checkout.sha),
     );
     phase = "setup";
     const sandbox = await timed(status, "setup", () => prepareEnvironment(environment));

@@ -1,3 +1,4 @@
+import type { GitMirrorSettings } from "../git/git-mirrors.js";
 import type OpenAI from "openai";
 import type { Logger } from "pino";
 import type { GitHubClient } from "../github/client.js";
@@ -38,6 +39,8 @@ export interface InstallationAccess {
 
 export interface TaskSettings {
   workDir: string;
+  /** The host's git cache: one mirror per repository, and the size limits. */
+  gitMirrors: GitMirrorSettings;
   sandboxLimits: SandboxLimits;
   caBundlePath: string | undefined;
   statusIntervalMs: number;

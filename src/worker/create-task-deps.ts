@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import Docker from "dockerode";
 import OpenAI from "openai";
 import type { Redis } from "ioredis";
@@ -61,6 +62,11 @@ export function createTaskDeps(env: TaskboxEnv, probot: Probot, log: Logger, red
     loadSecrets: () => loadSecretsStore(env.TASKBOX_SECRETS_FILE),
     settings: {
       workDir: env.TASKBOX_WORK_DIR,
+      gitMirrors: {
+        root: join(env.TASKBOX_WORK_DIR, "git-mirrors"),
+        maxRepoBytes: env.TASKBOX_MAX_REPO_BYTES,
+        maxCacheBytes: env.TASKBOX_GIT_CACHE_BYTES,
+      },
       sandboxLimits: {
         memoryBytes: env.TASKBOX_SANDBOX_MEMORY,
         nanoCpus: Math.round(env.TASKBOX_SANDBOX_CPUS * 1e9),

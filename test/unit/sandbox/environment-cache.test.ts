@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { SNAPSHOT_LABELS } from "../../../src/sandbox/cache-snapshot.js";
-import type { CacheStore } from "../../../src/sandbox/cache-store.js";
+import type { CacheStore } from "../../../src/queue/cache-store.js";
 import { createEnvironmentCache, createSweeper } from "../../../src/sandbox/environment-cache.js";
 import { fakeImages } from "../../support/fake-sandbox.js";
 
