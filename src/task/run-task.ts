@@ -14,6 +14,7 @@ import { runAgentPhase } from "./agent-phase.js";
 import { publishPhase } from "./publish-phase.js";
 import { TaskFailure } from "./task-failure.js";
 import { cancellationOf } from "./task-cancelled.js";
+import { repositoryNotes } from "./repository-notes.js";
 import { resolveCheckoutRef } from "./resolve-follow-up.js";
 import type { TaskDeps, TaskEndHook, TaskScope } from "./task-scope.js";
 
@@ -98,6 +99,8 @@ export async function runTask(
     };
 
     taskSignal.throwIfAborted(); // cancelled while queued
+    const notes = repositoryNotes(job.config.environment);
+    if (notes.length > 0) status.notes = [...(status.notes ?? []), ...notes];
     const environment = beginEnvironment(scope, secrets.values); // overlaps the checkout
     const { history } = job.config.environment;
     const baseSha = await timed(status, "checkout", async () =>
