@@ -1,6 +1,7 @@
 // `npm run bench`: how fast Taskbox brings up a task's environment, against the floor of the local Docker engine.
 // It runs the whole app (webhook, BullMQ on a real Redis, the worker on the real Docker engine) with a local fake of
-// GitHub and a scripted model, prints one table and writes it as JSON to bench/results/.
+// GitHub and a scripted model, prints one table and writes it as JSON to bench/results/. Per agent runner it also
+// measures the start of the runner's first model request against the builtin loop's (bench/runner-start.ts).
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { jobIdForTask } from "../src/queue/task-job.js";
 import { createDockerSandboxFactory } from "../src/sandbox/docker-sandbox.js";
 import setupServices from "../test/support/global-setup.js";
 import { measureRepositoryScale } from "./repository-scale.js";
+import { measureRunnerStarts, RUNNERS } from "./runner-start.js";
 import { OWNER, REPO, startHarness, type Harness } from "../test/support/taskbox-harness.js";
 
 const WARM_RUNS = 10;
@@ -152,6 +154,8 @@ async function main(): Promise<void> {
       warm.push(await runTask(harness, ++issue));
     }
 
+    const runnerStarts = await measureRunnerStarts(harness, config("warm"), () => ++issue);
+
     const cold: TaskTiming[] = [];
     for (let i = 0; i < COLD_RUNS; i++) {
       // Another env value is another cache key: every run is a miss.
@@ -190,6 +194,7 @@ async function main(): Promise<void> {
         medianStartMs: round(median(cold.map((t) => t.startMs))),
         allOverheadMs: cold.map((t) => round(t.startMs - t.setupMs)),
       },
+      runnerStarts,
       shell: {
         toolMs: round(shell.toolMs, 1),
         rawExecMs: round(shell.rawMs, 1),
@@ -246,6 +251,14 @@ async function main(): Promise<void> {
         "",
       ],
     ];
+    for (const runner of RUNNERS.filter((name) => name !== "builtin")) {
+      rows.push([
+        `${runner}: dequeue → first model request, median`,
+        `${runnerStarts[runner].medianMs} ms`,
+        `${runnerStarts[runner].ratioToBuiltin}x builtin (${runnerStarts.builtin.medianMs} ms)`,
+        "",
+      ]);
+    }
     const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length), 6));
     const { machine } = results;
     console.log(

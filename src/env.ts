@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { AGENT_RUNNERS, type ConfigDefaults } from "./config/schema.js";
 import { parseRateLimit } from "./config/rate-limit.js";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -29,6 +30,19 @@ const rateLimit = z.string().transform((text, ctx) => {
   }
 });
 
+/** A comma-separated list, such as `builtin,codex`. */
+function nameList<T extends z.ZodType<string, string>>(item: T) {
+  return z
+    .string()
+    .transform((text) =>
+      text
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item).min(1));
+}
+
 const envSchema = z.object({
   TASKBOX_ROLE: z.enum(["all", "web", "worker"]).default("all"),
   REDIS_URL: z
@@ -44,6 +58,10 @@ const envSchema = z.object({
   TASKBOX_MODEL: z.string().min(1).default("gpt-5.1"),
   OPENAI_BASE_URL: z.url().optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.url().optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  TASKBOX_RUNNERS: nameList(z.enum(AGENT_RUNNERS)).default([...AGENT_RUNNERS]),
+  TASKBOX_MODELS: nameList(z.string().regex(/^\S+$/)).optional(),
   TASKBOX_SANDBOX_IMAGE: z.string().min(1).default("taskbox-sandbox:latest"),
   TASKBOX_SANDBOX_MEMORY: memorySize.default(4 * 1024 ** 3),
   TASKBOX_SANDBOX_CPUS: z.coerce.number().positive().default(2),
@@ -104,4 +122,32 @@ export function requireModelCredentials(env: TaskboxEnv): { apiKey: string; base
     );
   }
   return { apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL };
+}
+
+/** What a repository's config falls back to, and what the operator allows in it. */
+export function configDefaultsOf(env: TaskboxEnv): ConfigDefaults {
+  return {
+    defaultModel: env.TASKBOX_MODEL,
+    defaultImage: env.TASKBOX_SANDBOX_IMAGE,
+    runners: env.TASKBOX_RUNNERS,
+    models: env.TASKBOX_MODELS,
+  };
+}
+
+const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
+const ANTHROPIC_DEFAULT_BASE_URL = "https://api.anthropic.com";
+
+/** The upstreams of the model gateway: each provider whose key the operator set. */
+export function modelUpstreams(env: TaskboxEnv): {
+  openai?: { baseUrl: string; apiKey: string };
+  anthropic?: { baseUrl: string; apiKey: string };
+} {
+  return {
+    ...(env.OPENAI_API_KEY && {
+      openai: { baseUrl: env.OPENAI_BASE_URL ?? OPENAI_DEFAULT_BASE_URL, apiKey: env.OPENAI_API_KEY },
+    }),
+    ...(env.ANTHROPIC_API_KEY && {
+      anthropic: { baseUrl: env.ANTHROPIC_BASE_URL ?? ANTHROPIC_DEFAULT_BASE_URL, apiKey: env.ANTHROPIC_API_KEY },
+    }),
+  };
 }

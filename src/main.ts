@@ -4,7 +4,7 @@ import { getPrivateKey } from "@probot/get-private-key";
 import pino, { type Logger } from "pino";
 import { createProbot, run } from "probot";
 import { loadSecretsStore } from "./config/secrets.js";
-import { EnvError, parseEnv, type TaskboxEnv } from "./env.js";
+import { configDefaultsOf, EnvError, parseEnv, type TaskboxEnv } from "./env.js";
 import { createRedisConnection } from "./queue/connection.js";
 import { createTaskQueue } from "./queue/task-queue.js";
 import { createTaskBoard } from "./queue/task-board.js";
@@ -38,7 +38,7 @@ async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
   const app = createTaskboxApp({
     queue,
     board: createTaskBoard(connection, env.TASKBOX_QUEUE_PREFIX),
-    configDefaults: { defaultModel: env.TASKBOX_MODEL, defaultImage: env.TASKBOX_SANDBOX_IMAGE },
+    configDefaults: configDefaultsOf(env),
     loadSecrets: () => loadSecretsStore(env.TASKBOX_SECRETS_FILE),
     rateLimiter: createRateLimiter({
       redis: connection,

@@ -96,3 +96,16 @@ export function buildTaskPrompt(input: TaskPromptInput): string {
     sanitizeUserText(input.request),
   ].join("\n");
 }
+
+/** What an agent CLI's own system prompt does not know about Taskbox; it goes after the task. */
+export function buildRunnerBrief(internet: InternetAccess): string {
+  return [
+    "## How Taskbox runs this task",
+    "- Taskbox commits the changes you leave in the working tree and opens the pull request itself: do not commit, " +
+      "push, create branches or open pull requests, and leave no stray files behind.",
+    `- ${INTERNET_RULES[internet]}`,
+    "- There is no one to answer questions: decide, and finish the task.",
+    "- Your final message becomes the pull request description: summarise what you changed and why, and how you " +
+      "verified it. If the request is a question or needs no change, leave the files untouched and answer it there.",
+  ].join("\n");
+}

@@ -7,6 +7,8 @@ import type {
 import type { Logger } from "pino";
 import { formatShellResult, parseShellArguments, SHELL_TOOL, SHELL_TOOL_NAME, type ShellRun } from "./shell-tool.js";
 import { addUsage, NO_USAGE, type TokenUsage } from "../report/token-usage.js";
+import { untilAborted } from "./until-aborted.js";
+import { conversationChars, elideOldToolOutputs } from "./context-budget.js";
 
 export { SHELL_TOOL, type ShellRun };
 
@@ -24,6 +26,8 @@ export interface RunAgentOptions {
   maxTurns: number;
   /** Token budget for the whole task: the sum of every response's total_tokens. */
   maxTokens: number;
+  /** The conversation's budget: older tool outputs are elided as it nears this many tokens. */
+  contextTokens: number;
   shell: (command: string) => Promise<ShellRun>;
   /** Applied to every tool result before it is sent to the model. */
   redact: (text: string) => string;
@@ -62,10 +66,15 @@ export async function runAgent(options: RunAgentOptions): Promise<AgentResult> {
   let usage = NO_USAGE;
   let lastMessage = "";
   let warnedMissingUsage = false;
+  let measured: { promptTokens: number; chars: number } | undefined;
 
   for (let turn = 1; turn <= options.maxTurns; turn++) {
     signal?.throwIfAborted();
+    const elided = elideOldToolOutputs(messages, { contextTokens: options.contextTokens, measured });
+    if (elided > 0) log.info({ turn, elided }, "elided older tool outputs to stay within agent.context_tokens");
+    const chars = conversationChars(messages);
     const completion = await requestCompletion(client, { model, messages }, signal);
+    if (completion.usage) measured = { promptTokens: completion.usage.prompt_tokens, chars };
     if (!completion.usage && !warnedMissingUsage) {
       warnedMissingUsage = true;
       log.warn({ model }, "model API reports no token usage; the token budget cannot be enforced");
@@ -156,19 +165,9 @@ async function answerToolCall(
     return { content: options.redact(parsed.error) };
   }
   options.log.debug({ command: parsed.command }, "running agent command");
+  // The shell cannot be interrupted from here; the caller tears the sandbox down after an abort.
   const run = await untilAborted(options.shell(parsed.command), options.signal);
   return { content: formatShellResult(run, options.redact, maxToolOutputChars), command: parsed.command };
-}
-
-/** The shell cannot be interrupted from here; the caller tears the sandbox down after an abort. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    if (signal.aborted) onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 function reportProgress(options: RunAgentOptions, progress: AgentProgress): void {

@@ -24,7 +24,15 @@ export interface RepoConfig {
     /** Submodules (of the repository's own owner, unless the operator widens it) are checked out too. */
     submodules: boolean;
   };
-  agent: { model: string; maxTurns: number; maxTokens: number };
+  agent: {
+    /** Who runs the task: Taskbox's own loop on the host, or an agent CLI inside the sandbox. */
+    runner: AgentRunner;
+    model: string;
+    maxTurns: number;
+    maxTokens: number;
+    /** The builtin loop elides older tool outputs once its conversation nears this many tokens. */
+    contextTokens: number;
+  };
   limits: { taskTimeoutMs: number; commandTimeoutMs: number };
   /** How a maintainer starts tasks: the comment command word and the label name. */
   triggers: { command: string; label: string };
@@ -32,9 +40,16 @@ export interface RepoConfig {
   internet: { setup: "on" | "off"; agent: "off" | "limited" | "unrestricted"; allow: string[]; methods: HttpMethod[] };
 }
 
+export const AGENT_RUNNERS = ["builtin", "codex", "claude-code"] as const;
+export type AgentRunner = (typeof AGENT_RUNNERS)[number];
+
 export interface ConfigDefaults {
   defaultModel: string;
   defaultImage: string;
+  /** The runners the operator allows (TASKBOX_RUNNERS); default all. */
+  runners?: readonly AgentRunner[];
+  /** The models the operator allows (TASKBOX_MODELS); default any. */
+  models?: readonly string[];
 }
 
 /** Names usable as environment variables; shared by `environment.env`, `environment.secrets` and the secrets file. */
@@ -43,6 +58,7 @@ export const ENV_NAME_RULE = "letters, digits and `_`, not starting with a digit
 
 const DEFAULT_MAX_TURNS = 50;
 const DEFAULT_MAX_TOKENS = 2_000_000;
+const DEFAULT_CONTEXT_TOKENS = 200_000;
 const DEFAULT_TASK_TIMEOUT_MS = parseDuration("30m");
 const DEFAULT_COMMAND_TIMEOUT_MS = parseDuration("10m");
 const DEFAULT_CACHE_TTL_MS = parseDuration("12h");
@@ -175,17 +191,39 @@ function secretNames() {
 }
 
 function agentSchema(defaults: ConfigDefaults) {
+  const runners = defaults.runners ?? AGENT_RUNNERS;
+  const models = defaults.models;
   return section({
+    runner: withDefault(
+      z
+        .enum(AGENT_RUNNERS, { error: expected(AGENT_RUNNERS.map(codeSpan).join(", ")) })
+        .refine((runner) => runners.includes(runner), {
+          error: (issue) =>
+            `${codeSpan(String(issue.input))} is not allowed on this server (TASKBOX_RUNNERS: ${runners.map(codeSpan).join(", ")})`,
+        }),
+      "builtin",
+    ),
     model: withDefault(
       z
         .string({ error: expected("a model name") })
         .trim()
-        .min(1),
+        .min(1)
+        .refine((model) => !models || models.includes(model), {
+          error: (issue) =>
+            `${codeSpan(String(issue.input))} is not allowed on this server (TASKBOX_MODELS: ${(models ?? []).map(codeSpan).join(", ")})`,
+        }),
       defaults.defaultModel,
     ),
     max_turns: withDefault(positiveInteger(), DEFAULT_MAX_TURNS),
     max_tokens: withDefault(positiveInteger(), DEFAULT_MAX_TOKENS),
-  }).transform((agent) => ({ model: agent.model, maxTurns: agent.max_turns, maxTokens: agent.max_tokens }));
+    context_tokens: withDefault(positiveInteger(), DEFAULT_CONTEXT_TOKENS),
+  }).transform((agent) => ({
+    runner: agent.runner,
+    model: agent.model,
+    maxTurns: agent.max_turns,
+    maxTokens: agent.max_tokens,
+    contextTokens: agent.context_tokens,
+  }));
 }
 
 function limitsSchema() {

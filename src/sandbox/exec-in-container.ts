@@ -38,7 +38,7 @@ export async function execInContainer(
   });
   const stream = await exec.start({ hijack: true, stdin: request.input !== undefined });
   if (request.input) send(request.input, stream);
-  const output = new ExecOutput(request.maxOutputBytes);
+  const output = new ExecOutput(request.maxOutputBytes, request.onOutput);
   const guardMs = request.timeoutMs + KILL_AFTER_SECONDS * 1000 + HOST_GUARD_GRACE_MS;
   const streamEnded = await readUntilEnd(stream, output, guardMs);
   const exitCode = streamEnded ? await exitCodeOf(exec) : null;

@@ -20,7 +20,10 @@ export class ExecOutput {
   #headerLength = 0;
   #frameRemaining = 0;
 
-  constructor(maxBytes: number) {
+  readonly #onPayload: ((payload: Buffer) => void) | undefined;
+
+  constructor(maxBytes: number, onPayload?: (payload: Buffer) => void) {
+    this.#onPayload = onPayload;
     this.#headCap = Math.floor(maxBytes / 2);
     this.#tailCap = maxBytes - this.#headCap;
   }
@@ -55,6 +58,7 @@ export class ExecOutput {
   }
 
   #append(payload: Buffer): void {
+    this.#onPayload?.(payload);
     this.#totalLength += payload.length;
     let rest = payload;
     if (this.#headLength < this.#headCap) {

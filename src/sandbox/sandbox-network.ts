@@ -63,7 +63,7 @@ export class SandboxNetwork {
   /** The network the container is attached to, if any. */
   get name(): string | undefined {
     if (this.#access.mode === "open") return this.#ownName;
-    return this.#access.mode === "limited" ? this.#access.networkName : undefined;
+    return this.#access.mode === "off" ? undefined : this.#access.networkName;
   }
 
   /** Environment every exec gets for the current access. */
@@ -79,9 +79,9 @@ export class SandboxNetwork {
       await this.#restoreResolver();
       await this.#joinOwn();
     } else {
-      if (access.mode === "limited")
+      if (access.mode !== "off")
         await this.#docker.getNetwork(access.networkName).connect({ Container: this.#containerId });
-      // Only loopback (off) or the proxy (limited) is reachable, so lookups would only wait for a dead resolver.
+      // Only loopback (off), the proxy (limited) or the model gateway (internal) is reachable, so lookups would only wait for a dead resolver.
       await this.#dropResolver();
     }
     this.#access = access;
@@ -96,7 +96,7 @@ export class SandboxNetwork {
 
   async #leave(): Promise<void> {
     if (this.#access.mode === "open") await this.#removeOwn();
-    if (this.#access.mode === "limited") {
+    if (this.#access.mode === "limited" || this.#access.mode === "internal") {
       await ignoringStatus(
         this.#docker.getNetwork(this.#access.networkName).disconnect({ Container: this.#containerId, Force: true }),
         [404],
@@ -157,5 +157,6 @@ export class SandboxNetwork {
 
 function sameAccess(a: NetworkAccess, b: NetworkAccess): boolean {
   if (a.mode === "limited" && b.mode === "limited") return a.networkName === b.networkName && a.proxyUrl === b.proxyUrl;
+  if (a.mode === "internal" && b.mode === "internal") return a.networkName === b.networkName;
   return a.mode === b.mode;
 }

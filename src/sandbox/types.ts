@@ -39,6 +39,8 @@ export interface ExecRequest {
   user?: "taskbox" | "root";
   /** Streamed to the command's stdin, which closes at its end (files go in this way: it works under gVisor too). */
   input?: Readable;
+  /** Gets stdout and stderr as they arrive (all of it, also what the cap leaves out of the result). */
+  onOutput?: (chunk: Buffer) => void;
 }
 
 export interface ExecResult {
@@ -74,9 +76,14 @@ export interface Sandbox {
  * A phase's network. off: loopback only, no DNS. open: the sandbox's own bridge network, ordinary outbound access.
  * limited: an internal network with no route out, whose only way out is the egress proxy at proxyUrl; every exec
  * gets HTTP_PROXY/HTTPS_PROXY/NO_PROXY (both cases), and names do not resolve inside the sandbox.
+ * internal: an internal network with no route out and no proxy, where only what Taskbox put there (the model
+ * gateway) answers; no DNS either.
  */
 export type NetworkAccess =
-  { mode: "off" } | { mode: "open" } | { mode: "limited"; networkName: string; proxyUrl: string };
+  | { mode: "off" }
+  | { mode: "open" }
+  | { mode: "limited"; networkName: string; proxyUrl: string }
+  | { mode: "internal"; networkName: string };
 
 export interface SandboxFactory {
   create(options: CreateSandboxOptions): Promise<Sandbox>;

@@ -9,6 +9,7 @@ import type { EarlierTask, TaskJobData } from "../queue/task-job.js";
 import type { Redactor } from "../report/redact.js";
 import type { TaskStatus } from "../report/task-status.js";
 import type { EgressProxyFactory } from "../sandbox/egress-proxy.js";
+import type { ModelGatewayFactory } from "../sandbox/model-gateway-factory.js";
 import type { EnvironmentCache } from "../sandbox/environment-cache.js";
 import type { SandboxFactory, SandboxLimits } from "../sandbox/types.js";
 
@@ -54,6 +55,8 @@ export interface TaskDeps {
   sandboxes: SandboxFactory;
   /** The egress proxies of `internet.agent: limited`. */
   egressProxies: EgressProxyFactory;
+  /** The model gateways of the CLI runners (`agent.runner` other than builtin); they hold the upstream keys. */
+  modelGateways: ModelGatewayFactory;
   environmentCache: EnvironmentCache;
   model: OpenAI;
   loadSecrets(): Promise<SecretsStore>;

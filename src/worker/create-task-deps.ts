@@ -5,11 +5,12 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Probot } from "probot";
 import { loadSecretsStore } from "../config/secrets.js";
-import { requireModelCredentials, type TaskboxEnv } from "../env.js";
+import { modelUpstreams, requireModelCredentials, type TaskboxEnv } from "../env.js";
 import { createCacheStore } from "../queue/cache-store.js";
 import { DiskCap } from "../sandbox/disk-cap.js";
 import { createDockerSandboxFactory } from "../sandbox/docker-sandbox.js";
 import { createDockerEgressProxyFactory } from "../sandbox/egress-proxy.js";
+import { createDockerModelGatewayFactory } from "../sandbox/model-gateway-factory.js";
 import { createEnvironmentCache } from "../sandbox/environment-cache.js";
 import { createBotAuthorLookup } from "../github/bot-author.js";
 import type { TaskDeps } from "../task/task-scope.js";
@@ -51,6 +52,14 @@ export function createTaskDeps(env: TaskboxEnv, probot: Probot, log: Logger, red
       outsideNetwork: env.TASKBOX_EGRESS_NETWORK,
       allowPrivateAddresses: env.TASKBOX_EGRESS_ALLOW_PRIVATE,
       labels: { [QUEUE_LABEL]: env.TASKBOX_QUEUE_PREFIX },
+    }),
+    modelGateways: createDockerModelGatewayFactory({
+      docker: new Docker(),
+      log,
+      image: env.TASKBOX_SANDBOX_IMAGE,
+      labels: { [QUEUE_LABEL]: env.TASKBOX_QUEUE_PREFIX },
+      upstreams: modelUpstreams(env),
+      models: env.TASKBOX_MODELS,
     }),
     environmentCache: createEnvironmentCache({
       docker: new Docker(),

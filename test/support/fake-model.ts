@@ -1,6 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
+import { messagesAsChat, streamMessagesReply } from "./fake-messages-api.js";
+import { responsesAsChat, streamResponsesReply } from "./fake-responses-api.js";
 
 /** A request body as the fake received it (parsed JSON). */
 export type ChatRequestBody = ChatCompletionCreateParamsNonStreaming;
@@ -30,17 +32,43 @@ export type Script = ScriptedReply[] | ((request: ChatRequestBody, index: number
 export interface FakeModel {
   /** http://127.0.0.1:PORT/v1 */
   baseUrl: string;
-  /** Every chat completion request body, in arrival order. */
+  /** http://127.0.0.1:PORT: the Anthropic Messages API's base URL (its paths start with /v1). */
+  anthropicBaseUrl: string;
+  /**
+   * Every request body, in arrival order; Responses and Messages requests as the Chat Completions conversation they
+   * amount to, so that one script (and scenarioScript) drives the builtin loop and the CLI runners alike.
+   */
   requests: ChatRequestBody[];
+  /** Every request as it arrived: path with query, headers, raw body. */
+  calls: FakeModelCall[];
   close(): Promise<void>;
 }
+
+export interface FakeModelCall {
+  /** Date.now() when the request arrived. */
+  at: number;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** The three APIs the fake serves, by path. */
+const APIS = {
+  "/v1/chat/completions": "chat",
+  "/v1/responses": "responses",
+  "/v1/messages": "messages",
+} as const;
 
 const DEFAULT_USAGE = { prompt_tokens: 100, completion_tokens: 20 };
 const PAST_THE_SCRIPT: ScriptedReply = { content: "done" };
 
-/** An OpenAI-compatible chat completions server on loopback that answers from a script. */
+/**
+ * A model server on loopback that answers from a script: OpenAI Chat Completions (JSON, for the builtin loop), and
+ * streaming OpenAI Responses and Anthropic Messages (for the Codex and Claude Code runners).
+ */
 export async function startFakeModel(script: Script): Promise<FakeModel> {
   const requests: ChatRequestBody[] = [];
+  const calls: FakeModelCall[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
   const server = createServer((req, res) => {
@@ -50,11 +78,26 @@ export async function startFakeModel(script: Script): Promise<FakeModel> {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
-      sendJson(res, 404, errorBody(`fake model serves only POST /v1/chat/completions, not ${req.method} ${req.url}`));
+    const path = (req.url ?? "").replace(/\?.*$/s, "");
+    const api = req.method === "POST" && Object.hasOwn(APIS, path) ? APIS[path as keyof typeof APIS] : undefined;
+    if (!api) {
+      sendJson(
+        res,
+        404,
+        errorBody(`fake model serves only POST ${Object.keys(APIS).join(", ")}, not ${req.method} ${req.url}`),
+      );
       return;
     }
-    const body = JSON.parse(await readBody(req)) as ChatRequestBody;
+    const text = await readBody(req);
+    calls.push({ at: Date.now(), path: req.url ?? "", headers: req.headers, body: text });
+    const raw = JSON.parse(text) as Record<string, unknown>;
+    const body =
+      api === "chat"
+        ? (raw as unknown as ChatRequestBody)
+        : ({
+            model: String(raw.model),
+            messages: api === "responses" ? responsesAsChat(raw) : messagesAsChat(raw),
+          } as ChatRequestBody);
     const index = requests.length;
     requests.push(body);
     const reply = typeof script === "function" ? script(body, index) : (script[index] ?? PAST_THE_SCRIPT);
@@ -73,7 +116,11 @@ export async function startFakeModel(script: Script): Promise<FakeModel> {
       sendJson(res, reply.error.status, errorBody(reply.error.message), headers);
       return;
     }
-    sendJson(res, 200, completion(body.model, index, reply));
+    const scripted = "usage" in reply && typeof reply.usage === "object" ? reply.usage : {};
+    const usage = { ...DEFAULT_USAGE, ...scripted };
+    if (api === "responses") streamResponsesReply(res, reply, { model: body.model, index, usage });
+    else if (api === "messages") streamMessagesReply(res, reply, { model: body.model, index, usage });
+    else sendJson(res, 200, completion(body.model, index, reply));
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -84,7 +131,9 @@ export async function startFakeModel(script: Script): Promise<FakeModel> {
 
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
+    anthropicBaseUrl: `http://127.0.0.1:${port}`,
     requests,
+    calls,
     async close() {
       for (const timer of timers) clearTimeout(timer);
       // The SDK keeps connections alive; without this close() waits for them to time out.
@@ -132,8 +181,9 @@ function toolCallsOf(reply: Exclude<ScriptedReply, { error: unknown }>): Scripte
   return "toolCalls" in reply ? reply.toolCalls : [];
 }
 
-function errorBody(message: string): { error: { message: string; type: string; code: null } } {
-  return { error: { message, type: "fake_model_error", code: null } };
+/** Close enough to all three APIs' error bodies for their clients. */
+function errorBody(message: string): { type: "error"; error: { message: string; type: string; code: null } } {
+  return { type: "error", error: { message, type: "fake_model_error", code: null } };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -10,7 +10,7 @@ import { dump } from "js-yaml";
 import pino from "pino";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { inject } from "vitest";
-import { parseEnv } from "../../src/env.js";
+import { configDefaultsOf, parseEnv } from "../../src/env.js";
 import { createRedisConnection } from "../../src/queue/connection.js";
 import { createTaskBoard, type TaskBoard } from "../../src/queue/task-board.js";
 import { createTaskQueue, type TaskQueue } from "../../src/queue/task-queue.js";
@@ -97,6 +97,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     TASKBOX_SANDBOX_IMAGE: options.env?.TASKBOX_SANDBOX_IMAGE ?? inject("sandboxImage"),
     OPENAI_API_KEY: "test-key",
     OPENAI_BASE_URL: model.baseUrl,
+    ANTHROPIC_API_KEY: "test-anthropic-key",
+    ANTHROPIC_BASE_URL: model.anthropicBaseUrl,
     GHE_HOST: github.host,
     GHE_PROTOCOL: "http",
     TASKBOX_SECRETS_FILE: secretsFile,
@@ -123,7 +125,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const app = createTaskboxApp({
     queue,
     board,
-    configDefaults: { defaultModel: env.TASKBOX_MODEL, defaultImage: env.TASKBOX_SANDBOX_IMAGE },
+    configDefaults: configDefaultsOf(env),
     loadSecrets: async () => options.secrets ?? {},
   });
   const server: Server = createServer(await createNodeMiddleware(app, { probot })); // eslint-disable-line @typescript-eslint/no-misused-promises -- Probot's middleware handles its own errors

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseEnv } from "../../src/env.js";
+import { configDefaultsOf, modelUpstreams, parseEnv } from "../../src/env.js";
 
 describe("reliability and abuse settings in the environment", () => {
   it("has safe defaults", () => {
@@ -37,5 +37,35 @@ describe("reliability and abuse settings in the environment", () => {
     expect(problems).toThrow("TASKBOX_RUNTIME: expected the name of an OCI runtime registered with dockerd");
     expect(problems).toThrow("TASKBOX_LOCK_DURATION_MS: Too small");
     expect(problems).toThrow('TASKBOX_RATE_LIMIT_USER: invalid rate limit "lots"');
+  });
+});
+
+describe("agent runner settings in the environment", () => {
+  it("allows every runner and any model by default, and lists what the operator narrows them to", () => {
+    const defaults = parseEnv({});
+    expect(defaults.TASKBOX_RUNNERS).toStrictEqual(["builtin", "codex", "claude-code"]);
+    expect(defaults.TASKBOX_MODELS).toBeUndefined();
+    const env = parseEnv({ TASKBOX_RUNNERS: "builtin, codex", TASKBOX_MODELS: "gpt-5.1,claude-sonnet-5" });
+    expect(env.TASKBOX_RUNNERS).toStrictEqual(["builtin", "codex"]);
+    expect(env.TASKBOX_MODELS).toStrictEqual(["gpt-5.1", "claude-sonnet-5"]);
+    expect(configDefaultsOf(env)).toMatchObject({
+      runners: ["builtin", "codex"],
+      models: ["gpt-5.1", "claude-sonnet-5"],
+    });
+  });
+
+  it("rejects a runner Taskbox does not have", () => {
+    expect(() => parseEnv({ TASKBOX_RUNNERS: "builtin,aider" })).toThrow(/TASKBOX_RUNNERS\.1/);
+  });
+
+  it("gives the gateway an upstream for each key the operator set", () => {
+    expect(modelUpstreams(parseEnv({ OPENAI_API_KEY: "k" }))).toStrictEqual({
+      openai: { baseUrl: "https://api.openai.com/v1", apiKey: "k" },
+    });
+    expect(
+      modelUpstreams(parseEnv({ ANTHROPIC_API_KEY: "a", ANTHROPIC_BASE_URL: "http://127.0.0.1:9" })),
+    ).toStrictEqual({
+      anthropic: { baseUrl: "http://127.0.0.1:9", apiKey: "a" },
+    });
   });
 });

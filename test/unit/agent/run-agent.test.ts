@@ -10,6 +10,7 @@ import {
   type RunAgentOptions,
   type ShellRun,
 } from "../../../src/agent/run-agent.js";
+import { ELIDED_MARKER } from "../../../src/agent/context-budget.js";
 import { startFakeModel, type FakeModel, type Script } from "../../support/fake-model.js";
 
 let fake: FakeModel | undefined;
@@ -38,6 +39,7 @@ async function setup(
     taskPrompt: "TASK",
     maxTurns: 10,
     maxTokens: 1_000_000,
+    contextTokens: 1_000_000,
     shell: async (command) => {
       commands.push(command);
       return ok(`output of ${command}\n`);
@@ -55,6 +57,27 @@ function toolMessages(messages: ChatCompletionMessageParam[]) {
 }
 
 describe("runAgent", () => {
+  it("elides older tool outputs with a marker once the conversation nears agent.context_tokens", async () => {
+    const big = "x".repeat(4000);
+    const steps = ["one", "two", "three", "four"];
+    // Like a real model, the fake reports about a token per four characters of the conversation.
+    const { fake, options } = await setup(
+      (request, index) => {
+        const usage = { prompt_tokens: Math.round(JSON.stringify(request.messages).length / 4), completion_tokens: 10 };
+        return index < steps.length ? { shell: steps[index]!, usage } : { content: "done", usage };
+      },
+      { contextTokens: 2500, shell: async (command) => ok(`${command}:${big}`) },
+    );
+    const result = await runAgent(options);
+    expect(result.outcome).toBe("completed");
+    const last = toolMessages(fake.requests.at(-1)!.messages).map((m) => String(m.content));
+    expect(last).toHaveLength(4);
+    expect(last.slice(0, 2)).toStrictEqual([ELIDED_MARKER, ELIDED_MARKER]);
+    expect(last.slice(2).map((content) => content.includes(`:${big}`))).toStrictEqual([true, true]);
+    // Nothing is elided while the conversation is small.
+    expect(toolMessages(fake.requests[1]!.messages).map((m) => m.content)).not.toContain(ELIDED_MARKER);
+  });
+
   it("runs the commands in order, feeds their results back and returns the final message", async () => {
     const { fake, options, commands, progress } = await setup([
       { shell: "ls" },

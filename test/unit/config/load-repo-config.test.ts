@@ -88,7 +88,7 @@ describe("loadRepoConfig through Probot's context.config", () => {
           lfs: false,
           submodules: false,
         },
-        agent: { model: "gpt-5.1", maxTurns: 50, maxTokens: 2_000_000 },
+        agent: { runner: "builtin", model: "gpt-5.1", maxTurns: 50, maxTokens: 2_000_000, contextTokens: 200_000 },
         limits: { taskTimeoutMs: 1_800_000, commandTimeoutMs: 600_000 },
         internet: { setup: "on", agent: "off", allow: [], methods: ["GET", "HEAD", "OPTIONS"] },
         triggers: { command: "/taskbox", label: "taskbox" },
@@ -153,7 +153,13 @@ describe("loadRepoConfig through Probot's context.config", () => {
       lfs: false,
       submodules: false,
     });
-    expect(result.ok && result.config.agent).toStrictEqual({ model: "org-model", maxTurns: 9, maxTokens: 2_000_000 });
+    expect(result.ok && result.config.agent).toStrictEqual({
+      runner: "builtin",
+      model: "org-model",
+      maxTurns: 9,
+      maxTokens: 2_000_000,
+      contextTokens: 200_000,
+    });
   });
 
   it("names the _extends base when that file is broken", async () => {

@@ -19,7 +19,7 @@ const DEFAULT_CONFIG: RepoConfig = {
     lfs: false,
     submodules: false,
   },
-  agent: { model: "gpt-5.1", maxTurns: 50, maxTokens: 2_000_000 },
+  agent: { runner: "builtin", model: "gpt-5.1", maxTurns: 50, maxTokens: 2_000_000, contextTokens: 200_000 },
   limits: { taskTimeoutMs: 30 * 60_000, commandTimeoutMs: 10 * 60_000 },
   internet: { setup: "on", agent: "off", allow: [], methods: ["GET", "HEAD", "OPTIONS"] },
   triggers: { command: "/taskbox", label: "taskbox" },
@@ -67,12 +67,33 @@ describe("parseRepoConfig", () => {
           lfs: true,
           submodules: true,
         },
-        agent: { model: "gpt-5.1-mini", maxTurns: 12, maxTokens: 500_000 },
+        agent: { runner: "codex", model: "gpt-5.1-mini", maxTurns: 12, maxTokens: 500_000, contextTokens: 100_000 },
         limits: { taskTimeoutMs: 90 * 60_000, commandTimeoutMs: 90_000 },
         internet: { setup: "on", agent: "off", allow: [], methods: ["GET", "HEAD", "OPTIONS"] },
         triggers: { command: "/taskbox", label: "taskbox" },
       },
     } satisfies { ok: true; config: RepoConfig });
+  });
+
+  it("names agent.runner when the operator does not allow the runner", () => {
+    const result = parseRepoConfig(
+      { agent: { runner: "claude-code" } },
+      { ...DEFAULTS, runners: ["builtin", "codex"] },
+    );
+    expect(result).toStrictEqual({
+      ok: false,
+      error:
+        "`.github/taskbox.yml` is invalid:\n- `agent.runner`: `claude-code` is not allowed on this server (TASKBOX_RUNNERS: `builtin`, `codex`)",
+    });
+  });
+
+  it("rejects an unknown runner and a model outside TASKBOX_MODELS", () => {
+    const result = parseRepoConfig({ agent: { runner: "aider", model: "big" } }, { ...DEFAULTS, models: ["small"] });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toContain("`agent.runner`: expected `builtin`, `codex`, `claude-code`");
+    expect(!result.ok && result.error).toContain(
+      "`agent.model`: `big` is not allowed on this server (TASKBOX_MODELS: `small`)",
+    );
   });
 
   it("treats a blank setup script as no setup", () => {
@@ -93,7 +114,10 @@ describe("parseRepoConfig", () => {
     [{ agent: { max_tokens: -1 } }, "`agent.max_tokens`: expected a positive whole number, got `-1`"],
     [{ agent: { model: "" } }, '`agent.model`: expected a model name, got `""`'],
     [{ agent: { model: 5 } }, "`agent.model`: expected a model name, got `5`"],
-    [{ agent: "fast" }, '`agent`: expected a mapping with the keys `model`, `max_turns`, `max_tokens`, got `"fast"`'],
+    [
+      { agent: "fast" },
+      '`agent`: expected a mapping with the keys `runner`, `model`, `max_turns`, `max_tokens`, `context_tokens`, got `"fast"`',
+    ],
     [
       { environment: { image: "my image" } },
       '`environment.image`: expected an image name such as `taskbox-sandbox:latest`, got `"my image"`',
