@@ -103,7 +103,8 @@ async function timedTask(
 ): Promise<{ startMs: number; setupMs: number; deliveryMs: number }> {
   const before = harness.model.requests.length;
   const sent = performance.now();
-  if ((await harness.comment({ body: "/taskbox measure", issueNumber })) !== 200) throw new Error("webhook refused");
+  if ((await harness.comment({ body: "/taskbox measure the start", issueNumber })) !== 200)
+    throw new Error("webhook refused");
   const status = await harness.finalStatus(issueNumber, 10 * 60_000);
   const deliveryMs = performance.now() - sent;
   if (!status.body.includes("Pull request opened")) throw new Error(`no pull request:\n${status.body}`);
