@@ -9,7 +9,9 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "*.cjs", "src/sandbox/*.mjs", "scripts/*.mjs"] },
+        projectService: {
+          allowDefaultProject: ["*.js", "*.cjs", "src/sandbox/*.mjs", "src/cli/*.mjs", "scripts/*.mjs"],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -2,8 +2,12 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { parseDuration } from "./config/duration.js";
 import { AGENT_RUNNERS, type ConfigDefaults } from "./config/schema.js";
 import { parseRateLimit } from "./config/rate-limit.js";
+
+/** Trusted by sandboxes (and the image builds) unless TASKBOX_CA_BUNDLE names another bundle or `none`. */
+export const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -18,6 +22,31 @@ const memorySize = z
   });
 
 const existingFile = z.string().refine((path) => existsSync(path), { message: "file does not exist" });
+
+// TLS-intercepting networks need no setting: the host's bundle holds the interception CA.
+const caBundle = z
+  .string()
+  .optional()
+  .transform((path, ctx) => {
+    if (path === "none") return undefined;
+    if (path === undefined) return existsSync(HOST_CA_BUNDLE) ? HOST_CA_BUNDLE : undefined;
+    if (existsSync(path)) return path;
+    ctx.addIssue({ code: "custom", message: "file does not exist (`none` trusts no extra CA)" });
+    return z.NEVER;
+  });
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      try {
+        return parseDuration(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
 
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 
@@ -66,11 +95,11 @@ const envSchema = z.object({
   TASKBOX_SANDBOX_MEMORY: memorySize.default(4 * 1024 ** 3),
   TASKBOX_SANDBOX_CPUS: z.coerce.number().positive().default(2),
   TASKBOX_SANDBOX_PIDS: positiveInt(512),
-  TASKBOX_CA_BUNDLE: existingFile.optional(),
+  TASKBOX_CA_BUNDLE: caBundle,
   TASKBOX_SECRETS_FILE: existingFile.optional(),
   TASKBOX_STATUS_INTERVAL_MS: z.coerce.number().int().nonnegative().default(3000),
   TASKBOX_WORK_DIR: z.string().default(join(tmpdir(), "taskbox")),
-  // Reliability and abuse limits (README: Operations).
+  // Reliability and abuse limits (docs/operations.md).
   TASKBOX_RUNTIME: z
     .string()
     .regex(/^[\w.-]+$/, "expected the name of an OCI runtime registered with dockerd, such as runsc")
@@ -97,11 +126,17 @@ const envSchema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((value) => value === "true"),
+  // Operations: shutdown and health (docs/operations.md).
+  TASKBOX_SHUTDOWN_TIMEOUT: duration("30m"),
+  TASKBOX_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   GHE_HOST: z.string().min(1).optional(),
   GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
 });
 
 export type TaskboxEnv = z.infer<typeof envSchema>;
+
+/** Every variable Taskbox reads itself (docs/operations.md lists each one). */
+export const ENV_NAMES = Object.keys(envSchema.shape);
 
 export class EnvError extends Error {}
 

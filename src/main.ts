@@ -10,14 +10,22 @@ import { createTaskQueue } from "./queue/task-queue.js";
 import { createTaskBoard } from "./queue/task-board.js";
 import { checkSandboxRuntime } from "./sandbox/sandbox-runtime.js";
 import { TaskboxOctokit } from "./github/taskbox-octokit.js";
+import { onShutdownSignals } from "./shutdown.js";
 import { createTaskboxApp } from "./web/create-app.js";
+import { createHealth, serveHealth, type Health, type ReadinessCheck } from "./web/health.js";
 import { createRateLimiter } from "./web/rate-limit.js";
 import { startDeliveryRecovery } from "./web/recover-deliveries.js";
 import { createTaskDeps } from "./worker/create-task-deps.js";
+import { drainWorker } from "./worker/drain-worker.js";
 import { startOrphanReaper } from "./worker/reap-orphans.js";
 import { startTaskWorker } from "./worker/start-worker.js";
 
 type Shutdown = () => Promise<void>;
+
+interface Started {
+  shutdown: Shutdown;
+  readiness: ReadinessCheck[];
+}
 
 /**
  * Probot would coordinate its GitHub API throttling through REDIS_URL. Then every GitHub call waits on Redis, so in a
@@ -32,10 +40,14 @@ function hasAppCredentials(): boolean {
   return Boolean(process.env.APP_ID) && getPrivateKey() !== null;
 }
 
-async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
+function redisCheck(connection: { ping(): Promise<unknown> }): ReadinessCheck {
+  return { name: "redis", check: async () => void (await connection.ping()) };
+}
+
+async function startWeb(env: TaskboxEnv, log: Logger, health: Health): Promise<Started> {
   const connection = createRedisConnection(env.REDIS_URL, "producer");
   const queue = createTaskQueue(connection, env.TASKBOX_QUEUE_PREFIX);
-  const app = createTaskboxApp({
+  const taskboxApp = createTaskboxApp({
     queue,
     board: createTaskBoard(connection, env.TASKBOX_QUEUE_PREFIX),
     configDefaults: configDefaultsOf(env),
@@ -48,6 +60,10 @@ async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
     }),
     maxRequestChars: env.TASKBOX_MAX_REQUEST_CHARS,
   });
+  const app: Parameters<typeof run>[0] = async (probot, options) => {
+    await taskboxApp(probot, options);
+    options.addHandler((req, res) => health.handler(req, res));
+  };
   const server = await run(app, { log, env: { ...process.env, REDIS_URL: undefined }, Octokit: TaskboxOctokit });
   // Webhooks refused while the queue was down are redelivered; Probot's own client authenticates as the app.
   const appProbot = createProbot({ overrides: { log, ...PROBOT_OPTIONS } });
@@ -62,15 +78,16 @@ async function startWeb(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
           log,
         })
       : undefined;
-  return async () => {
-    await recovery?.stop();
+  const shutdown = async () => {
     await server.stop();
+    await recovery?.stop();
     await queue.close();
     connection.disconnect();
   };
+  return { shutdown, readiness: [redisCheck(connection)] };
 }
 
-async function startWorker(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
+async function startWorker(env: TaskboxEnv, log: Logger): Promise<Started> {
   const docker = new Docker();
   await checkSandboxRuntime(docker, env.TASKBOX_RUNTIME);
   const connection = createRedisConnection(env.REDIS_URL, "worker");
@@ -101,14 +118,32 @@ async function startWorker(env: TaskboxEnv, log: Logger): Promise<Shutdown> {
   // Expired and evicted environments leave the disk even while no task runs.
   deps.environmentCache.startSweeping(CACHE_SWEEP_INTERVAL_MS);
   log.info({ concurrency: env.TASKBOX_CONCURRENCY }, "worker started");
-  return async () => {
+  const shutdown = async () => {
+    // Running tasks get TASKBOX_SHUTDOWN_TIMEOUT; either way their status comments reach a final state.
+    await drainWorker(worker, env.TASKBOX_SHUTDOWN_TIMEOUT, log);
     await reaper.stop();
-    // Waits for running tasks, so their status comments reach a final state.
-    await worker.close();
     await reaperQueue.close();
     await deps.environmentCache.close();
     connection.disconnect();
   };
+  const readiness: ReadinessCheck[] = [
+    redisCheck(connection),
+    { name: "docker", check: async () => void (await docker.ping()) },
+    {
+      name: "worker",
+      check: () => (worker.isRunning() ? Promise.resolve() : Promise.reject(new Error("not taking jobs"))),
+    },
+  ];
+  return { shutdown, readiness };
+}
+
+/** A worker without the app's credentials could never act; the setup page belongs to a web process. */
+function missingWorkerCredentials(): EnvError {
+  return new EnvError(
+    "Invalid environment:\n  APP_ID, PRIVATE_KEY: a worker needs the GitHub App's credentials. Register the app " +
+      "through the setup page of a web process (TASKBOX_ROLE=web or all, `npm start`), then give this worker the " +
+      "same APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH).",
+  );
 }
 
 async function main(): Promise<void> {
@@ -117,19 +152,31 @@ async function main(): Promise<void> {
   const log = pino({ name: "taskbox", level: process.env.LOG_LEVEL ?? "info" });
 
   if (!hasAppCredentials()) {
+    if (env.TASKBOX_ROLE === "worker") throw missingWorkerCredentials();
     log.warn(
       "no GitHub App credentials (APP_ID, PRIVATE_KEY): serving Probot's setup page; restart once the app is registered",
     );
     await run(() => {}, { log });
     return;
   }
-  const shutdowns: Shutdown[] = [];
-  if (env.TASKBOX_ROLE !== "worker") shutdowns.push(await startWeb(env, log));
-  if (env.TASKBOX_ROLE !== "web") shutdowns.push(await startWorker(env, log));
+  const readiness: ReadinessCheck[] = [];
+  const health = createHealth(readiness);
+  const started: Started[] = [];
+  if (env.TASKBOX_ROLE !== "worker") started.push(await startWeb(env, log, health));
+  if (env.TASKBOX_ROLE !== "web") started.push(await startWorker(env, log));
+  readiness.push(...started.flatMap((part) => part.readiness));
+  const healthServer =
+    env.TASKBOX_ROLE === "worker"
+      ? await serveHealth(health, env.TASKBOX_WORKER_PORT, process.env.HOST ?? "127.0.0.1", log)
+      : undefined;
 
-  process.once("SIGTERM", () => {
-    log.info("SIGTERM: shutting down");
-    void Promise.all(shutdowns.map((shutdown) => shutdown())).then(() => process.exit(0));
+  onShutdownSignals({
+    log,
+    shutdown: async () => {
+      health.markStopping();
+      await Promise.all(started.map((part) => part.shutdown()));
+      healthServer?.close();
+    },
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * Named host lists for `internet.allow`. An entry is a host or a `*.` wildcard, written as in the config.
- * README.md ("Internet access") lists every host of every preset; a unit test keeps the two in step.
+ * docs/configuration.md ("Internet access") lists every host of every preset; a unit test keeps the two in step.
  */
 export const INTERNET_PRESETS: Readonly<Record<string, readonly string[]>> = {
   "common-dependencies": [

@@ -7,14 +7,14 @@ export function renderPermissionRefusal(input: { login: string; permission: stri
 }
 
 /**
- * The README link is written out rather than linked: a relative link in a comment resolves against the repository the
+ * The docs link is written out rather than linked: a relative link in a comment resolves against the repository the
  * issue lives in, not against Taskbox.
  */
 export function renderConfigError(input: { error: string }): string {
   return [
     "**Taskbox could not start: the configuration is invalid.**",
     quoteUntrusted(input.error, ERROR_BUDGET),
-    "Fix the configuration and comment again. Every option is described in the Configuration section of the Taskbox README (`README.md#configuration`).",
+    "Fix the configuration and comment again. Every option is described in the Taskbox configuration reference (`docs/configuration.md`).",
   ].join("\n\n");
 }
 
@@ -51,7 +51,7 @@ export function renderHelp(command: string, subcommands: string[], label?: strin
       ...labelLines,
     ].join("\n"),
     "One task runs per issue or pull request at a time; a new request waits for the running one and builds on its result.",
-    "The repository configures its environment in `.github/taskbox.yml`; every option is described in the Configuration section of the Taskbox README (`README.md#configuration`).",
+    "The repository configures its environment in `.github/taskbox.yml`; every option is described in the Taskbox configuration reference (`docs/configuration.md`).",
   ].join("\n\n");
 }
 

@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import type { Logger } from "pino";
 import type { DiskCap, DiskWatch } from "./disk-cap.js";
 
-/** Settings every sandbox of a factory gets, on top of the fixed defaults in docker-sandbox.ts (README: Operations). */
+/** Settings every sandbox of a factory gets, on top of the fixed defaults in docker-sandbox.ts (docs/operations.md). */
 export interface SandboxHardening {
   /** An OCI runtime registered with dockerd, such as runsc (gVisor); the engine's default runtime when undefined. */
   runtime?: string;

@@ -4,7 +4,7 @@ export class SandboxRuntimeError extends Error {
   constructor(runtime: string, available: string[]) {
     super(
       `TASKBOX_RUNTIME=${runtime}, but the Docker engine has no runtime of that name (it has: ${available.join(", ") || "none"}). ` +
-        "Install it and register it under runtimes in /etc/docker/daemon.json, then restart dockerd (README: Operations), " +
+        "Install it and register it under runtimes in /etc/docker/daemon.json, then restart dockerd (docs/operations.md, gVisor), " +
         "or unset TASKBOX_RUNTIME to use the engine's default runtime.",
     );
     this.name = "SandboxRuntimeError";

@@ -67,7 +67,6 @@ export function prepareEnvironment(started: EnvironmentStart): Promise<Sandbox> 
 interface PrepareContext {
   scope: TaskScope;
   secrets: Record<string, string>;
-  checkout: Promise<void>;
   session: EnvironmentSession;
 }
 
@@ -94,7 +93,7 @@ async function prepare(
     scope.status.environment = report;
     return session.start(environment.image, false);
   }
-  return prepareCached({ scope, secrets, checkout, session }, setup, { ...image, name: environment.image });
+  return prepareCached({ scope, secrets, session }, setup, { ...image, name: environment.image });
 }
 
 async function checkedImage(cache: EnvironmentCache, name: string): Promise<ImageFacts> {

@@ -12,6 +12,7 @@ import { describeSandboxFailure } from "../sandbox/sandbox-failure.js";
 import { beginEnvironment, prepareEnvironment } from "./prepare-environment.js";
 import { runAgentPhase } from "./agent-phase.js";
 import { publishPhase } from "./publish-phase.js";
+import { interruptedMessage, isInterruptedByShutdown } from "./task-interrupted.js";
 import { TaskFailure } from "./task-failure.js";
 import { cancellationOf } from "./task-cancelled.js";
 import { repositoryNotes } from "./repository-notes.js";
@@ -147,6 +148,12 @@ export async function runTask(
       log.info({ phase, by: cancelled.by }, "task cancelled");
       status.state = "cancelled";
       status.cancelledBy = cancelled.by;
+      return status;
+    }
+    if (isInterruptedByShutdown(taskSignal)) {
+      log.warn({ phase }, "task interrupted by shutdown");
+      status.state = "failed";
+      status.failure = { phase: "worker", message: interruptedMessage(job.config.triggers.command) };
       return status;
     }
     const failure = failureOf(error, phase, deadline, timeoutMs);

@@ -4,14 +4,9 @@ import { handleIssueLabeled, handlePullRequestLabeled } from "./handle-labeled.j
 import type { WebDeps } from "./web-deps.js";
 
 export function createTaskboxApp(deps: WebDeps): ApplicationFunction {
-  return (app, { addHandler }) => {
+  return (app) => {
     app.on("issue_comment.created", (context) => handleIssueComment(context, deps));
     app.on("issues.labeled", (context) => handleIssueLabeled(context, deps));
     app.on("pull_request.labeled", (context) => handlePullRequestLabeled(context, deps));
-    addHandler((req, res) => {
-      if (req.method !== "GET" || req.url !== "/healthz") return false;
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
-      return true;
-    });
   };
 }

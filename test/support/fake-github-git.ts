@@ -68,19 +68,9 @@ export function createFakeRepos(root: string): FakeRepos {
       await git(owner, name, ["init", "--quiet", "--bare", `--initial-branch=${defaultBranch}`]);
       await git(owner, name, ["config", "http.receivepack", "true"]);
       await git(owner, name, ["config", "uploadpack.allowReachableSHA1InWant", "true"]); // GitHub serves fetches by sha
-      const index = { GIT_INDEX_FILE: join(repoDir(owner, name), "fixture-index") };
-      for (const [path, content] of Object.entries(files)) {
-        const blob = (await git(owner, name, ["hash-object", "-w", "--stdin"], { input: Buffer.from(content) }))
-          .toString()
-          .trim();
-        await git(owner, name, ["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`], { env: index });
-      }
-      const tree = (await git(owner, name, ["write-tree"], { env: index })).toString().trim();
-      const sha = (await git(owner, name, ["commit-tree", tree, "-m", "Initial commit"], { env: FIXTURE_AUTHOR }))
-        .toString()
-        .trim();
-      await git(owner, name, ["update-ref", `refs/heads/${defaultBranch}`, sha]);
-      await rm(index.GIT_INDEX_FILE, { force: true });
+      const indexFile = join(repoDir(owner, name), "fixture-index");
+      const change = { branch: defaultBranch, files, message: "Initial commit" };
+      const sha = await commitFiles((args, extra) => git(owner, name, args, extra), indexFile, change);
       repos.set(`${owner}/${name}`, { defaultBranch });
       return sha;
     },
@@ -100,83 +90,96 @@ export function createFakeRepos(root: string): FakeRepos {
         (await fake.commitOf(owner, name, branch)) ?? (await fake.commitOf(owner, name, commitOptions.from ?? "main"));
       if (!parent)
         throw new Error(`fake GitHub: no branch ${branch} (or ${commitOptions.from ?? "main"}) in ${owner}/${name}`);
-      const index = { GIT_INDEX_FILE: join(repoDir(owner, name), `push-index-${nextIndex++}`) };
-      await git(owner, name, ["read-tree", parent], { env: index });
-      for (const [path, content] of Object.entries(files)) {
-        const blob = (await git(owner, name, ["hash-object", "-w", "--stdin"], { input: Buffer.from(content) }))
-          .toString()
-          .trim();
-        await git(owner, name, ["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`], { env: index });
-      }
-      const tree = (await git(owner, name, ["write-tree"], { env: index })).toString().trim();
-      const message = commitOptions.message ?? "Human commit";
-      const sha = (await git(owner, name, ["commit-tree", tree, "-p", parent, "-m", message], { env: FIXTURE_AUTHOR }))
-        .toString()
-        .trim();
-      await git(owner, name, ["update-ref", `refs/heads/${branch}`, sha]);
-      await rm(index.GIT_INDEX_FILE, { force: true });
-      return sha;
+      const indexFile = join(repoDir(owner, name), `push-index-${nextIndex++}`);
+      const change = { branch, files, parent, message: commitOptions.message ?? "Human commit" };
+      return commitFiles((args, extra) => git(owner, name, args, extra), indexFile, change);
     },
     defaultBranch: (owner, name) => repos.get(`${owner}/${name}`)?.defaultBranch,
     git: (owner, name, args) => git(owner, name, args),
-    serve: (req, res, url, repo) => handleGit(req, res, url, repo),
+    serve: (req, res, url, repo) => handleGit(root, repos.has(`${repo.owner}/${repo.name}`), req, res, url, repo),
   };
-  // Git smart HTTP: authenticate like GitHub, then hand the request to git's own CGI server.
-  async function handleGit(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    { owner, name, token }: { owner: string; name: string; token: string },
-  ): Promise<void> {
-    const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
-    if (req.headers.authorization !== expected) {
-      res.writeHead(401, { "www-authenticate": 'Basic realm="GitHub"' }).end("Unauthorized");
-      return;
-    }
-    if (!repos.has(`${owner}/${name}`)) {
-      res.writeHead(404).end("Repository not found");
-      return;
-    }
-    const cgi = spawn("git", ["http-backend"], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: root,
-        GIT_CONFIG_NOSYSTEM: "1",
-        GIT_PROJECT_ROOT: root,
-        GIT_HTTP_EXPORT_ALL: "1",
-        PATH_INFO: decodeURIComponent(url.pathname),
-        REQUEST_METHOD: req.method ?? "GET",
-        QUERY_STRING: url.search.slice(1),
-        CONTENT_TYPE: req.headers["content-type"] ?? "",
-        REMOTE_USER: "x-access-token",
-        REMOTE_ADDR: "127.0.0.1",
-        GIT_PROTOCOL: String(req.headers["git-protocol"] ?? ""),
-      },
-    });
-    const stderr: Buffer[] = [];
-    cgi.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    cgi.stdin.on("error", () => {}); // http-backend may stop reading early; its response says why
-    const body =
-      req.headers["content-encoding"] === "gzip" ? pipeline(req, createGunzip(), cgi.stdin) : pipeline(req, cgi.stdin);
-    body.catch(() => {});
-
-    let head = Buffer.alloc(0);
-    for await (const chunk of cgi.stdout as AsyncIterable<Buffer>) {
-      if (res.headersSent) {
-        res.write(chunk);
-        continue;
-      }
-      head = Buffer.concat([head, chunk]);
-      const parsed = parseCgiHead(head);
-      if (!parsed) continue;
-      res.writeHead(parsed.status, parsed.headers);
-      res.write(head.subarray(parsed.bodyStart));
-    }
-    if (!res.headersSent) res.writeHead(500).write(Buffer.concat(stderr));
-    res.end();
-  }
-
   return fake;
+}
+
+// Git smart HTTP: authenticate like GitHub, then hand the request to git's own CGI server.
+async function handleGit(
+  root: string,
+  exists: boolean,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  { token }: { token: string },
+): Promise<void> {
+  const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
+  if (req.headers.authorization !== expected) {
+    res.writeHead(401, { "www-authenticate": 'Basic realm="GitHub"' }).end("Unauthorized");
+    return;
+  }
+  if (!exists) {
+    res.writeHead(404).end("Repository not found");
+    return;
+  }
+  const cgi = spawn("git", ["http-backend"], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: root,
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_PROJECT_ROOT: root,
+      GIT_HTTP_EXPORT_ALL: "1",
+      PATH_INFO: decodeURIComponent(url.pathname),
+      REQUEST_METHOD: req.method ?? "GET",
+      QUERY_STRING: url.search.slice(1),
+      CONTENT_TYPE: req.headers["content-type"] ?? "",
+      REMOTE_USER: "x-access-token",
+      REMOTE_ADDR: "127.0.0.1",
+      GIT_PROTOCOL: String(req.headers["git-protocol"] ?? ""),
+    },
+  });
+  const stderr: Buffer[] = [];
+  cgi.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+  cgi.stdin.on("error", () => {}); // http-backend may stop reading early; its response says why
+  const body =
+    req.headers["content-encoding"] === "gzip" ? pipeline(req, createGunzip(), cgi.stdin) : pipeline(req, cgi.stdin);
+  body.catch(() => {});
+
+  let head = Buffer.alloc(0);
+  for await (const chunk of cgi.stdout as AsyncIterable<Buffer>) {
+    if (res.headersSent) {
+      res.write(chunk);
+      continue;
+    }
+    head = Buffer.concat([head, chunk]);
+    const parsed = parseCgiHead(head);
+    if (!parsed) continue;
+    res.writeHead(parsed.status, parsed.headers);
+    res.write(head.subarray(parsed.bodyStart));
+  }
+  if (!res.headersSent) res.writeHead(500).write(Buffer.concat(stderr));
+  res.end();
+}
+
+type Git = (args: string[], extra?: { input?: Buffer; env?: Record<string, string> }) => Promise<Buffer>;
+
+/** Writes `files` over the parent's tree (an empty one without a parent) as a new commit on the branch; its sha. */
+async function commitFiles(
+  git: Git,
+  indexFile: string,
+  change: { branch: string; files: Record<string, string | Buffer>; parent?: string; message: string },
+): Promise<string> {
+  const env = { GIT_INDEX_FILE: indexFile };
+  if (change.parent) await git(["read-tree", change.parent], { env });
+  for (const [path, content] of Object.entries(change.files)) {
+    const blob = (await git(["hash-object", "-w", "--stdin"], { input: Buffer.from(content) })).toString().trim();
+    await git(["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`], { env });
+  }
+  const tree = (await git(["write-tree"], { env })).toString().trim();
+  const parents = change.parent ? ["-p", change.parent] : [];
+  const sha = (await git(["commit-tree", tree, ...parents, "-m", change.message], { env: FIXTURE_AUTHOR }))
+    .toString()
+    .trim();
+  await git(["update-ref", `refs/heads/${change.branch}`, sha]);
+  await rm(indexFile, { force: true });
+  return sha;
 }
 
 /** Splits a CGI response's header block ("Status: 404 Not Found", other headers, blank line) from its body. */

@@ -1,18 +1,10 @@
-import type { FakeComment, FakeGitHub, FakePermission, FakePull } from "./fake-github.js";
+import type { FakeComment, FakeGitHub, FakePermission } from "./fake-github.js";
 import type { FakeRepos } from "./fake-github-git.js";
+import { routeContext, type RouteContext, type RouteTable } from "./fake-github-context.js";
 import { answerGraphql } from "./fake-github-graphql.js";
-import { invalid, notFound, paginate, type Reply } from "./fake-github-http.js";
+import { invalid, notFound, paginate } from "./fake-github-http.js";
 
-export interface RouteRequest {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each route reads the JSON body GitHub documents for it
-  body: any;
-  query: URLSearchParams;
-  url: URL;
-  accept: string;
-  authorization: string;
-}
-export type Route = (params: string[], request: RouteRequest) => Promise<Reply> | Reply;
-type RepoRoute = (owner: string, repo: string, params: string[], request: RouteRequest) => Promise<Reply> | Reply;
+export type { Route, RouteRequest } from "./fake-github-context.js";
 
 // The legacy `permission` field GitHub reports for each role.
 const ROLE_PERMISSION: Record<FakePermission, string> = {
@@ -25,62 +17,15 @@ const ROLE_PERMISSION: Record<FakePermission, string> = {
 };
 
 /** Every route under /repos/:owner/:repo, /users and /graphql, answering from the fake's state. */
-export function repositoryRoutes(fake: FakeGitHub, repos: FakeRepos, slug: string): [string, RegExp, Route][] {
-  const userIds = new Map<string, number>();
-  const commentTimes = new Map<number, { created: string; updated: string }>(); // of the comments the app posts
-  let nextId = 1000;
+/** Every route under /repos/:owner/:repo, /users and /graphql, answering from the fake's state. */
+export function repositoryRoutes(fake: FakeGitHub, repos: FakeRepos, slug: string): RouteTable {
+  const context = routeContext(fake, repos, slug);
+  return [...refRoutes(context), ...repositoryDataRoutes(context), ...commentRoutes(context), ...pullRoutes(context)];
+}
 
-  const inRepo =
-    (route: RepoRoute): Route =>
-    ([owner, repo, ...params], request) =>
-      repos.defaultBranch(owner!, repo!) !== undefined ? route(owner!, repo!, params, request) : notFound();
-  const pullOf = (owner: string, repo: string, number: number) =>
-    fake.pulls.find((p) => p.number === number && (p.repo ?? `${owner}/${repo}`) === `${owner}/${repo}`);
-  const issueExists = (owner: string, repo: string, number: number) =>
-    fake.issues.get(`${owner}/${repo}`)?.has(number) === true || pullOf(owner, repo, number) !== undefined;
-  const inIssue =
-    (route: RepoRoute): RepoRoute =>
-    (owner, repo, params, request) =>
-      issueExists(owner, repo, Number(params[0])) ? route(owner, repo, params, request) : notFound();
-  const commentOf = (owner: string, repo: string, id: number) =>
-    fake.comments.find((c) => c.id === id && issueExists(owner, repo, c.issueNumber));
-
-  const times = (comment: FakeComment) => {
-    const recorded = commentTimes.get(comment.id);
-    const created = comment.createdAt ?? recorded?.created ?? new Date(0).toISOString();
-    return { created, updated: comment.updatedAt ?? recorded?.updated ?? created };
-  };
-  const commentJson = (comment: FakeComment, owner: string, repo: string) => ({
-    id: comment.id,
-    body: comment.body,
-    html_url: `${fake.url}/${owner}/${repo}/issues/${comment.issueNumber}#issuecomment-${comment.id}`,
-    user: { login: comment.user, type: comment.user.endsWith("[bot]") ? "Bot" : "User" },
-    created_at: times(comment).created,
-    updated_at: times(comment).updated,
-  });
-  const pullJson = async (pull: FakePull, owner: string, repo: string) => {
-    const headRepo = pull.headRepo ?? `${owner}/${repo}`;
-    const repoJson = (fullName: string) => ({
-      full_name: fullName,
-      name: fullName.split("/")[1],
-      owner: { login: fullName.split("/")[0] },
-    });
-    const author = pull.user ?? `${slug}[bot]`;
-    return {
-      ...pull,
-      state: pull.state ?? "open",
-      merged_at: null,
-      user: { login: author, type: author.endsWith("[bot]") ? "Bot" : "User" },
-      head: {
-        ref: pull.head,
-        label: `${headRepo.split("/")[0]}:${pull.head}`,
-        sha: (await repos.commitOf(owner, repo, pull.head)) ?? "0".repeat(40),
-        repo: repoJson(headRepo),
-      },
-      base: { ref: pull.base, sha: await repos.commitOf(owner, repo, pull.base), repo: repoJson(`${owner}/${repo}`) },
-    };
-  };
-
+/** Branches and their refs. */
+function refRoutes(context: RouteContext): RouteTable {
+  const { repos, inRepo } = context;
   return [
     // Octokit sends a ref such as heads/taskbox/1-abc as one path segment (slashes as %2F).
     [
@@ -104,9 +49,24 @@ export function repositoryRoutes(fake: FakeGitHub, repos: FakeRepos, slug: strin
     ],
     [
       "GET",
+      /^\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)$/,
+      inRepo(async (owner, repo, [branch]) => {
+        const sha = await repos.commitOf(owner, repo, branch!);
+        return sha ? { status: 200, json: { name: branch, commit: { sha }, protected: false } } : notFound();
+      }),
+    ],
+  ];
+}
+
+/** The repository, roles, contents and users. */
+function repositoryDataRoutes(context: RouteContext): RouteTable {
+  const { fake, repos, inRepo, userIds, nextId } = context;
+  return [
+    [
+      "GET",
       /^\/users\/([^/]+)$/,
       ([login]) => {
-        if (!userIds.has(login!)) userIds.set(login!, nextId++);
+        if (!userIds.has(login!)) userIds.set(login!, nextId());
         return {
           status: 200,
           json: { login, id: userIds.get(login!), type: login!.endsWith("[bot]") ? "Bot" : "User" },
@@ -125,14 +85,6 @@ export function repositoryRoutes(fake: FakeGitHub, repos: FakeRepos, slug: strin
           private: false,
         };
         return { status: 200, json };
-      }),
-    ],
-    [
-      "GET",
-      /^\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)$/,
-      inRepo(async (owner, repo, [branch]) => {
-        const sha = await repos.commitOf(owner, repo, branch!);
-        return sha ? { status: 200, json: { name: branch, commit: { sha }, protected: false } } : notFound();
       }),
     ],
     [
@@ -163,13 +115,20 @@ export function repositoryRoutes(fake: FakeGitHub, repos: FakeRepos, slug: strin
         return { status: 200, json };
       }),
     ],
+  ];
+}
+
+/** Issue comments (paged, `since`), reactions and labels. */
+function commentRoutes(context: RouteContext): RouteTable {
+  const { fake, slug, inRepo, inIssue, commentOf, commentJson, touch, nextId, times } = context;
+  return [
     [
       "POST",
       /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)\/reactions$/,
       inRepo((owner, repo, [id], { body }) => {
         if (!commentOf(owner, repo, Number(id)) && !fake.webhookComments.has(Number(id))) return notFound();
         fake.reactions.push({ commentId: Number(id), content: body.content });
-        return { status: 201, json: { id: nextId++, content: body.content } };
+        return { status: 201, json: { id: nextId(), content: body.content } };
       }),
     ],
     [
@@ -178,14 +137,13 @@ export function repositoryRoutes(fake: FakeGitHub, repos: FakeRepos, slug: strin
       inRepo(
         inIssue((owner, repo, [issue], { body }) => {
           const comment: FakeComment = {
-            id: nextId++,
+            id: nextId(),
             issueNumber: Number(issue),
             body: body.body,
             user: `${slug}[bot]`,
             edits: [body.body],
           };
-          const now = new Date().toISOString();
-          commentTimes.set(comment.id, { created: now, updated: now });
+          touch(comment, new Date().toISOString());
           fake.comments.push(comment);
           return { status: 201, json: commentJson(comment, owner, repo) };
         }),
@@ -199,8 +157,7 @@ export function repositoryRoutes(fake: FakeGitHub, repos: FakeRepos, slug: strin
         if (!comment) return notFound();
         comment.body = body.body;
         comment.edits.push(body.body);
-        commentTimes.set(comment.id, { created: times(comment).created, updated: new Date().toISOString() });
-        delete comment.updatedAt;
+        touch(comment);
         return { status: 200, json: commentJson(comment, owner, repo) };
       }),
     ],
@@ -221,6 +178,23 @@ export function repositoryRoutes(fake: FakeGitHub, repos: FakeRepos, slug: strin
         }),
       ),
     ],
+    [
+      "DELETE",
+      /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/labels\/(.+)$/,
+      inRepo(
+        inIssue((_owner, _repo, [issue, name]) => {
+          fake.removedLabels.push({ issueNumber: Number(issue), name: name! });
+          return { status: 200, json: [] };
+        }),
+      ),
+    ],
+  ];
+}
+
+/** Pull requests (listed by state and head) and the GraphQL API. */
+function pullRoutes(context: RouteContext): RouteTable {
+  const { fake, repos, inRepo, pullOf, pullJson } = context;
+  return [
     [
       "POST",
       /^\/repos\/([^/]+)\/([^/]+)\/pulls$/,
@@ -259,16 +233,6 @@ export function repositoryRoutes(fake: FakeGitHub, repos: FakeRepos, slug: strin
         );
         return paginate(await Promise.all(listed.map((p) => pullJson(p, owner, repo))), url);
       }),
-    ],
-    [
-      "DELETE",
-      /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/labels\/(.+)$/,
-      inRepo(
-        inIssue((_owner, _repo, [issue, name]) => {
-          fake.removedLabels.push({ issueNumber: Number(issue), name: name! });
-          return { status: 200, json: [] };
-        }),
-      ),
     ],
     [
       "POST",

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,8 @@ import { createFakeWebhooks, deliveryRoutes, type FakeWebhooks } from "./fake-de
 import { createFakeRepos, type FakeRepos } from "./fake-github-git.js";
 import type { FakeReviewThread } from "./fake-github-graphql.js";
 import { notFound, refuseUnauthorized, type Reply } from "./fake-github-http.js";
-import { repositoryRoutes, type Route } from "./fake-github-routes.js";
+import type { RouteTable } from "./fake-github-context.js";
+import { repositoryRoutes } from "./fake-github-routes.js";
 
 export type { FakeReviewThread } from "./fake-github-graphql.js";
 
@@ -151,7 +153,7 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
     },
   };
 
-  const routes: [string, RegExp, Route][] = [
+  const routes: RouteTable = [
     ...deliveryRoutes(fake.webhooks, () => fake.apiUrl),
     [
       "POST",
@@ -166,71 +168,81 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
     ...repositoryRoutes(fake, repos, slug),
   ];
 
-  /** The injected fault's answer, if one matches and has a status. */
-  async function faultReply(method: string, path: string): Promise<Reply | undefined> {
-    const fault = faults.find((f) => f.method === method && f.path.test(path) && (f.times ?? 0) > 0);
-    if (!fault) return undefined;
-    fault.times = (fault.times ?? 1) - 1;
-    await fault.before?.();
-    return fault.status === undefined
-      ? undefined
-      : { status: fault.status, json: fault.json ?? {}, headers: fault.headers };
-  }
-
-  async function handleRest(req: IncomingMessage, url: URL): Promise<Reply> {
-    // GitHub Enterprise serves REST under /api/v3 and GraphQL at /api/graphql.
-    const path = url.pathname.startsWith("/api/v3/")
-      ? url.pathname.slice("/api/v3".length)
-      : url.pathname === "/api/graphql"
-        ? "/graphql"
-        : "";
-    const text = Buffer.concat(await req.toArray()).toString("utf8");
-    const method = req.method ?? "GET";
-    const authorization = req.headers.authorization ?? "";
-    const faulted = await faultReply(method, path);
-    if (faulted) return faulted;
-    const refused = refuseUnauthorized(path, authorization, minted);
-    if (refused) return refused;
-    const request = {
-      body: text ? JSON.parse(text) : {},
-      query: url.searchParams,
-      url,
-      accept: req.headers.accept ?? "",
-      authorization,
-    };
-    for (const [routeMethod, pattern, route] of routes) {
-      const match = routeMethod === method ? pattern.exec(path) : null;
-      if (match) return route(match.slice(1).map(decodeURIComponent), request);
-    }
-    return notFound();
-  }
-
-  function send(res: ServerResponse, reply: Reply): void {
-    if (reply.raw)
-      res.writeHead(reply.status, { "content-type": "text/plain; charset=utf-8", ...reply.headers }).end(reply.raw);
-    else
-      res
-        .writeHead(reply.status, { "content-type": "application/json; charset=utf-8", ...reply.headers })
-        .end(reply.json === undefined ? undefined : JSON.stringify(reply.json));
-  }
-
-  const server = createServer((req, res) => {
+  const server = await listen((req, res) => {
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "fake"}`);
     fake.requests.push({ method: req.method ?? "", path: url.pathname });
     const gitPath = /^\/([^/]+)\/([^/]+)\.git\/(?:info\/refs|git-upload-pack|git-receive-pack)$/.exec(url.pathname);
-    const work = gitPath
+    return gitPath
       ? repos.serve(req, res, url, { owner: gitPath[1]!, name: gitPath[2]!, token: fake.installationToken })
-      : handleRest(req, url).then((reply) => send(res, reply));
-    work.catch((error: Error) => {
+      : answerRest({ routes, faults, minted }, req, url).then((reply) => sendReply(res, reply));
+  });
+  fake.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  fake.url = `http://${fake.host}`;
+  fake.apiUrl = `${fake.url}/api/v3`;
+  return fake;
+}
+
+/** The injected fault's answer, if one matches and has a status. */
+async function takeFault(faults: FakeFault[], method: string, path: string): Promise<Reply | undefined> {
+  const fault = faults.find((f) => f.method === method && f.path.test(path) && (f.times ?? 0) > 0);
+  if (!fault) return undefined;
+  fault.times = (fault.times ?? 1) - 1;
+  await fault.before?.();
+  return fault.status === undefined
+    ? undefined
+    : { status: fault.status, json: fault.json ?? {}, headers: fault.headers };
+}
+
+/** Answers a REST or GraphQL request: an injected fault, GitHub's 401, the matching route, or 404. */
+async function answerRest(
+  { routes, faults, minted }: { routes: RouteTable; faults: FakeFault[]; minted: Set<string> },
+  req: IncomingMessage,
+  url: URL,
+): Promise<Reply> {
+  // GitHub Enterprise serves REST under /api/v3 and GraphQL at /api/graphql.
+  const path = url.pathname.startsWith("/api/v3/")
+    ? url.pathname.slice("/api/v3".length)
+    : url.pathname === "/api/graphql"
+      ? "/graphql"
+      : "";
+  const text = Buffer.concat(await req.toArray()).toString("utf8");
+  const method = req.method ?? "GET";
+  const authorization = req.headers.authorization ?? "";
+  const faulted = await takeFault(faults, method, path);
+  if (faulted) return faulted;
+  const refused = refuseUnauthorized(path, authorization, minted);
+  if (refused) return refused;
+  const request = {
+    body: text ? JSON.parse(text) : {},
+    query: url.searchParams,
+    url,
+    accept: req.headers.accept ?? "",
+    authorization,
+  };
+  for (const [routeMethod, pattern, route] of routes) {
+    const match = routeMethod === method ? pattern.exec(path) : null;
+    if (match) return route(match.slice(1).map(decodeURIComponent), request);
+  }
+  return notFound();
+}
+
+function sendReply(res: ServerResponse, reply: Reply): void {
+  if (reply.raw)
+    res.writeHead(reply.status, { "content-type": "text/plain; charset=utf-8", ...reply.headers }).end(reply.raw);
+  else
+    res
+      .writeHead(reply.status, { "content-type": "application/json; charset=utf-8", ...reply.headers })
+      .end(reply.json === undefined ? undefined : JSON.stringify(reply.json));
+}
+
+/** A loopback server whose handler's failures become a 500 with the error's message. */
+async function listen(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<Server> {
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: Error) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ message: error.message }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("fake GitHub did not get a TCP port");
-  fake.host = `127.0.0.1:${address.port}`;
-  fake.url = `http://${fake.host}`;
-  fake.apiUrl = `${fake.url}/api/v3`;
-  return fake;
+  return server;
 }

@@ -116,7 +116,8 @@ export async function startFakeModel(script: Script): Promise<FakeModel> {
       sendJson(res, reply.error.status, errorBody(reply.error.message), headers);
       return;
     }
-    const scripted = "usage" in reply && typeof reply.usage === "object" ? reply.usage : {};
+    // "omitted" is a chat completions answer without usage; the streamed APIs always end with their usage.
+    const scripted = "usage" in reply && reply.usage !== "omitted" ? reply.usage : {};
     const usage = { ...DEFAULT_USAGE, ...scripted };
     if (api === "responses") streamResponsesReply(res, reply, { model: body.model, index, usage });
     else if (api === "messages") streamMessagesReply(res, reply, { model: body.model, index, usage });

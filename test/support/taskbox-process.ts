@@ -103,6 +103,7 @@ export function taskboxEnv(options: {
     TASKBOX_SANDBOX_CPUS: "1",
     HOST: "127.0.0.1",
     PORT: String(options.port ?? 0),
+    TASKBOX_WORKER_PORT: "0",
     NODE_ENV: "production",
     ...options.extra,
   };

@@ -1,5 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { configDefaultsOf, modelUpstreams, parseEnv } from "../../src/env.js";
+import { ENV_NAMES, HOST_CA_BUNDLE, configDefaultsOf, modelUpstreams, parseEnv } from "../../src/env.js";
 
 describe("reliability and abuse settings in the environment", () => {
   it("has safe defaults", () => {
@@ -37,6 +38,39 @@ describe("reliability and abuse settings in the environment", () => {
     expect(problems).toThrow("TASKBOX_RUNTIME: expected the name of an OCI runtime registered with dockerd");
     expect(problems).toThrow("TASKBOX_LOCK_DURATION_MS: Too small");
     expect(problems).toThrow('TASKBOX_RATE_LIMIT_USER: invalid rate limit "lots"');
+  });
+});
+
+describe("operations settings", () => {
+  it("are all in the one table of docs/operations.md", () => {
+    const docs = readFileSync(new URL("../../docs/operations.md", import.meta.url), "utf8");
+    expect(ENV_NAMES.length).toBeGreaterThan(30);
+    expect(
+      ENV_NAMES.filter((name) => !docs.includes(`| \`${name}\``) && !docs.includes(`, \`${name}\``)),
+    ).toStrictEqual([]);
+  });
+
+  it("trusts the host's CA bundle by default, so TLS-intercepting networks need no setting", () => {
+    expect(existsSync(HOST_CA_BUNDLE)).toBe(true);
+    expect(parseEnv({}).TASKBOX_CA_BUNDLE).toBe(HOST_CA_BUNDLE);
+  });
+
+  it("trusts no extra CA with TASKBOX_CA_BUNDLE=none, and refuses a bundle that does not exist", () => {
+    expect(parseEnv({ TASKBOX_CA_BUNDLE: "none" }).TASKBOX_CA_BUNDLE).toBeUndefined();
+    expect(() => parseEnv({ TASKBOX_CA_BUNDLE: "/nonexistent/ca.pem" })).toThrow(
+      "TASKBOX_CA_BUNDLE: file does not exist (`none` trusts no extra CA)",
+    );
+  });
+
+  it("reads TASKBOX_SHUTDOWN_TIMEOUT as a duration, 30 minutes by default", () => {
+    expect(parseEnv({}).TASKBOX_SHUTDOWN_TIMEOUT).toBe(30 * 60_000);
+    expect(parseEnv({ TASKBOX_SHUTDOWN_TIMEOUT: "90s" }).TASKBOX_SHUTDOWN_TIMEOUT).toBe(90_000);
+    expect(() => parseEnv({ TASKBOX_SHUTDOWN_TIMEOUT: "soon" })).toThrow("TASKBOX_SHUTDOWN_TIMEOUT: invalid duration");
+  });
+
+  it("serves a worker's health on TASKBOX_WORKER_PORT, 3001 by default", () => {
+    expect(parseEnv({}).TASKBOX_WORKER_PORT).toBe(3001);
+    expect(parseEnv({ TASKBOX_WORKER_PORT: "0" }).TASKBOX_WORKER_PORT).toBe(0);
   });
 });
 

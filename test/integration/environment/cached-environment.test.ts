@@ -273,7 +273,10 @@ describe("/taskbox env", () => {
 
     // A shorter ttl applies to environments cached before; an expired one is set up again and removed.
     const shortTtl = `${BASE}  cache: { ttl: 1s }\n`;
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const createdAt = Number(fresh[0]!.Labels[SNAPSHOT_LABELS.createdAt]);
+    await waitFor("the cached environment to be older than 1s", () =>
+      Date.now() > createdAt + 1000 ? true : undefined,
+    );
     const expired = await check(shortTtl);
     expect(expired).toContain("cache miss (the cached environment expired (`environment.cache.ttl`: 1.0s))");
     expect(expired).toContain("setup ran");

@@ -6,9 +6,8 @@ import type { ScriptedReply } from "../../support/fake-model.js";
 import { startFaultRig, taskIdOf, type FaultRig } from "../../support/fault-rig.js";
 import { scenarioScript } from "../../support/scenario-script.js";
 import { startRedisServer, type RedisServer } from "../../support/redis-server.js";
+import type { TaskboxProcess } from "../../support/taskbox-process.js";
 import { waitFor } from "../../support/taskbox-harness.js";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** "slow" holds its first answer back, so that an outage falls into the agent phase. */
 const SCRIPT = scenarioScript(
@@ -22,11 +21,12 @@ const SCRIPT = scenarioScript(
 describe("a Redis outage", () => {
   let redis: RedisServer;
   let rig: FaultRig;
+  let taskbox: TaskboxProcess;
 
   beforeAll(async () => {
     redis = await startRedisServer();
     rig = await startFaultRig({ files: { "README.md": "# hello\n" }, script: SCRIPT, redisUrl: redis.url });
-    await rig.start("all", { TASKBOX_DELIVERY_RECOVERY_INTERVAL_MS: "1000" });
+    taskbox = await rig.start("all", { TASKBOX_DELIVERY_RECOVERY_INTERVAL_MS: "1000" });
   });
   afterEach(async () => {
     await redis.start(); // a failed test may have left it stopped
@@ -55,7 +55,8 @@ describe("a Redis outage", () => {
     expect((await rig.comment({ body: "/taskbox run scenario:slow now", issueNumber: 1 })).status_code).toBe(200);
     await waitFor("the agent phase", () => (rig.model.requests.length > 0 ? true : undefined));
     await redis.stop();
-    await sleep(1000);
+    // Down until Taskbox has noticed: its cancel channel (a connection of its own) loses Redis.
+    await taskbox.waitForLog(/cancel channel connection error/);
     await redis.start();
 
     const status = await rig.finalStatus(1);

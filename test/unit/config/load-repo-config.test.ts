@@ -1,61 +1,15 @@
-import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
-import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
-import { pino } from "pino";
-import { Probot, ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadRepoConfig, type ConfigResult } from "../../../src/config/load-repo-config.js";
-import type { ConfigDefaults } from "../../../src/config/schema.js";
-
-const DEFAULTS: ConfigDefaults = { defaultModel: "gpt-5.1", defaultImage: "taskbox-sandbox:latest" };
-const API = "https://api.github.com";
-const REPO_FILE = "/repos/Codertocat/Hello-World/contents/.github%2Ftaskbox.yml";
-const ORG_FILE = "/repos/Codertocat/.github/contents/.github%2Ftaskbox.yml";
-const RAW = { "content-type": "text/plain; charset=utf-8" };
-
-// The official example's repository is Codertocat/Hello-World; it has no installation, which Probot needs for auth.
-const payload = structuredClone(
-  (examples as unknown as WebhookDefinition[])
-    .find((definition) => definition.name === "issue_comment")!
-    .examples.find((example) => (example as { action?: string }).action === "created")!,
-) as Record<string, unknown>;
-payload.installation = { id: 42 };
-
-// Retries and throttling would turn a mocked 500 into 16 s of backoff.
-const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-  ...options,
-  retry: { enabled: false },
-  throttle: { enabled: false },
-}));
-
-type Outcome = { result: ConfigResult } | { thrown: unknown };
-
-/** Runs loadRepoConfig inside a real Probot issue_comment handler, i.e. through context.config → octokit.config.get. */
-async function loadThroughProbot(): Promise<Outcome> {
-  const probot = new Probot({ githubToken: "test", Octokit: TestOctokit, log: pino({ level: "silent" }) });
-  let outcome: Outcome | undefined;
-  await probot.load(
-    (app) => {
-      app.on("issue_comment.created", async (context) => {
-        try {
-          outcome = { result: await loadRepoConfig(context, DEFAULTS) };
-        } catch (thrown) {
-          outcome = { thrown };
-        }
-      });
-    },
-    { cwd: process.cwd(), addHandler: () => {} },
-  );
-  await probot.receive({ id: "delivery-1", name: "issue_comment", payload } as never);
-  if (outcome === undefined) throw new Error("the handler did not run");
-  return outcome;
-}
-
-async function resultThroughProbot(): Promise<ConfigResult> {
-  const outcome = await loadThroughProbot();
-  if ("thrown" in outcome) throw outcome.thrown;
-  return outcome.result;
-}
+import { loadRepoConfig } from "../../../src/config/load-repo-config.js";
+import {
+  API,
+  CONFIG_DEFAULTS as DEFAULTS,
+  ORG_FILE,
+  RAW,
+  REPO_FILE,
+  loadThroughProbot,
+  resultThroughProbot,
+} from "../../support/config-through-probot.js";
 
 describe("loadRepoConfig through Probot's context.config", () => {
   beforeEach(() => {

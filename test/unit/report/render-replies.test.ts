@@ -17,7 +17,7 @@ describe("replies", () => {
     const body = renderConfigError({ error: "- `timeout`: expected a duration\n```unclosed" });
     expect(body).toContain("Taskbox could not start: the configuration is invalid");
     expect(body).toContain("> - `timeout`: expected a duration\n> ```unclosed");
-    expect(body).toContain("README.md#configuration");
+    expect(body).toContain("docs/configuration.md");
     expect(body.trimEnd().split("\n").at(-1)).not.toMatch(/^>/);
   });
 

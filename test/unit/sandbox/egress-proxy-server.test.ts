@@ -275,6 +275,10 @@ async function captureClientHello(servername: string | undefined): Promise<Buffe
   }
 }
 
+/** Polls for a condition the code under test reaches on its own (a log line, a closed socket); fails if it never does. */
 async function waitUntil(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (let i = 0; !condition(); i++) {
+    if (i >= 250) throw new Error("the condition never held");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

@@ -292,7 +292,7 @@ describe("/taskbox help", () => {
     expect(help).toContain("`/agent <what to do>`");
     expect(help).toContain("label `ai` on an issue");
     expect(help).toContain("label `ai` on a pull request");
-    expect(help).toContain("README.md#configuration");
+    expect(help).toContain("docs/configuration.md");
     expect(jobs.size).toBe(0);
   });
 });

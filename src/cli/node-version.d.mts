@@ -1,0 +1,2 @@
+export function requiredNodeVersion(): string;
+export function nodeVersionProblem(version?: string): string | undefined;
