@@ -132,6 +132,8 @@ const envSchema = z.object({
   TASKBOX_RATE_LIMIT_INSTALLATION: rateLimit.prefault("100/1h"),
   TASKBOX_MAX_REQUEST_CHARS: positiveInt(20_000),
   TASKBOX_CACHE_MAX_BYTES: memorySize.default(20 * 1024 ** 3),
+  TASKBOX_MAX_REPO_BYTES: memorySize.default(5 * 1024 ** 3),
+  TASKBOX_GIT_CACHE_BYTES: memorySize.default(20 * 1024 ** 3),
   TASKBOX_EGRESS_NETWORK: z
     .string()
     .regex(/^[\w.-]+$/, "expected the name of an existing Docker network")

@@ -82,6 +82,25 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
     examples: ["12h", "30m"],
     default: "12h",
   },
+  "environment.history": {
+    title: "Repository history",
+    description:
+      "How much history the sandbox's repository holds: `full` (every commit, so git log, blame and bisect work offline) or a number of the newest commits.",
+    examples: ["full", 50],
+    default: "full",
+  },
+  "environment.lfs": {
+    title: "Git LFS",
+    description: "Fetch Git LFS objects on the host. Not acted on yet: the status comment says so.",
+    examples: [true],
+    default: false,
+  },
+  "environment.submodules": {
+    title: "Submodules",
+    description: "Check out submodules of the repository's own owner. Not acted on yet: the status comment says so.",
+    examples: [true],
+    default: false,
+  },
   agent: {
     title: "Agent",
     description: "The model and the budget of each task.",

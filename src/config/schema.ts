@@ -17,6 +17,12 @@ export interface RepoConfig {
     /** Runtime versions to put first on PATH, such as { node: "20" }; the image must offer them. */
     packages: Record<string, string>;
     cache: { ttlMs: number };
+    /** `environment.history`: the commits the sandbox's repository holds, "full" or the newest `depth`. */
+    history: "full" | { depth: number };
+    /** Git LFS objects are fetched on the host and put in the workspace. */
+    lfs: boolean;
+    /** Submodules (of the repository's own owner, unless the operator widens it) are checked out too. */
+    submodules: boolean;
   };
   agent: {
     /** Who runs the task: Taskbox's own loop on the host, or an agent CLI inside the sandbox. */
@@ -89,6 +95,9 @@ function environmentSchema(defaults: ConfigDefaults) {
       cache: section({ ttl: withDefault(duration(), DEFAULT_CACHE_TTL_MS) }).transform((cache) => ({
         ttlMs: cache.ttl,
       })),
+      history: withDefault(historySchema(), "full"),
+      lfs: withDefault(z.boolean({ error: expected("true or false") }), false),
+      submodules: withDefault(z.boolean({ error: expected("true or false") }), false),
     })
       .superRefine((environment, ctx) => {
         environment.secrets.forEach((name, index) => {
@@ -103,7 +112,7 @@ function environmentSchema(defaults: ConfigDefaults) {
         });
       })
       // zod leaves out keys whose input was missing; RepoConfig promises `setup` is always present.
-      .transform(({ image, setup, maintenance, env, secrets, packages, cache }) => ({
+      .transform(({ image, setup, maintenance, env, secrets, packages, cache, history, lfs, submodules }) => ({
         image,
         setup,
         maintenance,
@@ -111,7 +120,26 @@ function environmentSchema(defaults: ConfigDefaults) {
         secrets,
         packages,
         cache,
+        history,
+        lfs,
+        submodules,
       }))
+  );
+}
+
+/** `full`, or a number of commits such as `50`. */
+function historySchema() {
+  const error = expected("`full` or a number of commits such as `50`");
+  return z.union(
+    [
+      z.literal("full"),
+      z
+        .number()
+        .int()
+        .positive()
+        .transform((depth) => ({ depth })),
+    ],
+    { error },
   );
 }
 

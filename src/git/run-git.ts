@@ -29,6 +29,8 @@ export interface RunGitOptions {
   token?: string;
   input?: Buffer;
   env?: Record<string, string>;
+  /** Stops git (SIGTERM) when aborted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function runGit(args: string[], options: RunGitOptions): Promise<{ 
 
   const subcommand = subcommandOf(args);
   return new Promise((resolve, reject) => {
-    const child = spawn("git", args, { cwd: options.cwd, env, stdio: "pipe" });
+    const child = spawn("git", args, { cwd: options.cwd, env, stdio: "pipe", signal: options.signal });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));

@@ -1,4 +1,4 @@
-import type { Duplex } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import type Docker from "dockerode";
 import { ExecOutput } from "./exec-output.js";
 import type { ExecRequest, ExecResult } from "./types.js";
@@ -42,11 +42,13 @@ export async function execInContainer(
     Env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
     User: user,
     WorkingDir: "/workspace",
+    AttachStdin: request.input !== undefined,
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
   });
-  const stream = await exec.start({ hijack: true, stdin: false });
+  const stream = await exec.start({ hijack: true, stdin: request.input !== undefined });
+  if (request.input) send(request.input, stream);
   const output = new ExecOutput(request.maxOutputBytes, request.onOutput);
   const guardMs = request.timeoutMs + KILL_AFTER_SECONDS * 1000 + HOST_GUARD_GRACE_MS;
   const streamEnded = await readUntilEnd(stream, output, guardMs);
@@ -61,6 +63,15 @@ export async function execInContainer(
     timedOut: exitCode === null || stoppedByTimeout,
     durationMs,
   };
+}
+
+/**
+ * Ending the hijacked socket's writable side closes the command's stdin; a failed input closes the whole stream, so
+ * the command sees its input cut short.
+ */
+function send(input: Readable, stream: Duplex): void {
+  input.once("error", () => stream.destroy());
+  input.pipe(stream);
 }
 
 /** Resolves false when the host-side guard had to cut a stream that did not end on its own. */

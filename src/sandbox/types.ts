@@ -1,3 +1,5 @@
+import type { Readable } from "node:stream";
+
 export interface SandboxLimits {
   memoryBytes: number;
   nanoCpus: number;
@@ -35,6 +37,8 @@ export interface ExecRequest {
   maxOutputBytes: number;
   /** Default "taskbox". */
   user?: "taskbox" | "root";
+  /** Streamed to the command's stdin, which closes at its end (files go in this way: it works under gVisor too). */
+  input?: Readable;
   /** Gets stdout and stderr as they arrive (all of it, also what the cap leaves out of the result). */
   onOutput?: (chunk: Buffer) => void;
 }

@@ -20,6 +20,7 @@ import { checkNoSecretsLeft } from "./secret-scan.js";
 import type { TaskScope } from "./task-scope.js";
 import { setUpEnvironment, snapshotEnvironment, type SetupPlan } from "./set-up-environment.js";
 import { TaskFailure } from "./task-failure.js";
+import { bringRepository } from "./workspace-repository.js";
 
 /** Preparation that has begun while the checkout is being made; see beginEnvironment. */
 export interface EnvironmentStart {
@@ -141,7 +142,6 @@ async function prepareCached(
       return setUpEnvironment(session, lookup.build, setup, {
         image,
         network: setupHasInternet(scope, true),
-        checkoutDir: scope.checkoutDir,
         snapshot: (sandbox, base) =>
           snapshotEnvironment(sandbox, base, {
             build: lookup.build,
@@ -192,19 +192,22 @@ function createSession(
 ): EnvironmentSession {
   const { environment, limits } = scope.job.config;
   const step = stepTimer(context.report);
-  // The checkout is copied in as soon as it is done, while the container starts.
-  const workspace = () => context.checkout.then(() => scope.checkoutDir);
   return {
     report: context.report,
     step,
     log: scope.log,
     start: (image, network) =>
       step("start sandbox", async () => {
-        const sandbox = await createSandbox(scope, context.created, { image, network, workspace });
+        const sandbox = await createSandbox(scope, context.created, { image, network });
         // A cached environment already has the profile: packages are part of its key.
         if (image === environment.image && context.binDirs.length > 0) {
           await rootExec(sandbox, packageProfileCommand(context.binDirs), "select the package versions");
         }
+        return sandbox;
+      }).then(async (sandbox) => {
+        await context.checkout;
+        const sha = await headCommit(scope.checkoutDir);
+        await step("repository", () => bringRepository(sandbox, { dir: scope.checkoutDir, sha }));
         return sandbox;
       }),
     async runScript(sandbox, what, script) {
@@ -248,7 +251,7 @@ async function planSetup(scope: TaskScope, checkout: Promise<void>): Promise<Set
 async function createSandbox(
   scope: TaskScope,
   created: Sandbox[],
-  options: { image: string; network: boolean; workspace: () => Promise<string> },
+  options: { image: string; network: boolean },
 ): Promise<Sandbox> {
   const { job, deps } = scope;
   const sandbox = await deps.sandboxes.create({

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { resolveSecrets } from "../config/secrets.js";
 import { formatDuration } from "../config/duration.js";
-import { checkoutRef } from "../git/checkout.js";
+import { checkoutFromMirror } from "../git/git-mirrors.js";
 import { repositoryRemoteUrl } from "../git/remote-url.js";
 import { createStatusCommentUpdater } from "../github/status-comment.js";
 import type { TaskJobData } from "../queue/task-job.js";
@@ -15,6 +15,7 @@ import { publishPhase } from "./publish-phase.js";
 import { interruptedMessage, isInterruptedByShutdown } from "./task-interrupted.js";
 import { TaskFailure } from "./task-failure.js";
 import { cancellationOf } from "./task-cancelled.js";
+import { repositoryNotes } from "./repository-notes.js";
 import { resolveCheckoutRef } from "./resolve-follow-up.js";
 import type { TaskDeps, TaskEndHook, TaskScope } from "./task-scope.js";
 import { NO_TRANSCRIPT, recordEnvironment, recordResult, recordTaskStart, timedPhase } from "./task-transcript.js";
@@ -103,20 +104,30 @@ export async function runTask(
     };
 
     taskSignal.throwIfAborted(); // cancelled while queued
+    const notes = repositoryNotes(job.config.environment);
+    if (notes.length > 0) status.notes = [...(status.notes ?? []), ...notes];
     const environment = beginEnvironment(scope, secrets.values); // overlaps the checkout
     const timed = <T>(phaseName: PhaseName, work: () => Promise<T>) => timedPhase(scope, phaseName, work);
+    const { history } = job.config.environment;
     const baseSha = await timed("checkout", async () =>
-      checkoutRef({
-        dir: checkoutDir,
-        remoteUrl: repositoryRemoteUrl({
+      checkoutFromMirror(
+        deps.settings.gitMirrors,
+        {
+          dir: checkoutDir,
           owner: job.owner,
           repo: job.repo,
-          gheHost: deps.settings.gheHost,
-          gheProtocol: deps.settings.gheProtocol,
-        }),
-        token,
-        ref: await resolveCheckoutRef(scope),
-      }).then((checkout) => checkout.sha),
+          remoteUrl: repositoryRemoteUrl({
+            owner: job.owner,
+            repo: job.repo,
+            gheHost: deps.settings.gheHost,
+            gheProtocol: deps.settings.gheProtocol,
+          }),
+          token,
+          ref: await resolveCheckoutRef(scope),
+          depth: history === "full" ? undefined : history.depth,
+        },
+        log,
+      ).then((checkout) => checkout.sha),
     );
     phase = "setup";
     const sandbox = await timed("setup", () => prepareEnvironment(environment)).finally(() =>

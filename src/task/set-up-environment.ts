@@ -1,24 +1,6 @@
 import type { EnvironmentBuild, ImageFacts } from "../sandbox/environment-cache.js";
 import type { Sandbox } from "../sandbox/types.js";
 import type { EnvironmentSession } from "./environment-session.js";
-import { workspaceExec } from "./environment-scripts.js";
-
-/**
- * Removes the checkout's tracked files (and .git) from /workspace, then the directories that held them if nothing else
- * is left there. A snapshot is taken without them, so a later task only copies its own checkout in to have exactly its
- * commit, with no file of an older one left over; what setup made beside the checkout (node_modules, build output)
- * stays.
- */
-export const CLEAR_CHECKOUT = `
-set -eu
-[ -d .git ] || exit 0
-list=$(mktemp)
-git ls-files -z > "$list"
-xargs -0r rm -f -- < "$list"
-xargs -0r dirname -z -- < "$list" | sort -zu | xargs -0r rmdir -p --ignore-fail-on-non-empty -- 2>/dev/null || true
-rm -f "$list"
-rm -rf .git
-`;
 
 export interface SetupPlan {
   script: string;
@@ -31,8 +13,6 @@ export interface SetUpOptions {
   image: ImageFacts & { name: string };
   /** Whether setup runs with internet (`internet.setup`). */
   network: boolean;
-  /** The checkout on the host, copied in again after the snapshot. */
-  checkoutDir: string;
   /** Takes the snapshot of a set-up sandbox; see snapshotEnvironment. */
   snapshot(sandbox: Sandbox, base: ImageFacts): Promise<void>;
 }
@@ -73,8 +53,6 @@ async function runSetupAndSnapshot(
       () => undefined,
       (error: unknown) => error,
     );
-  // The snapshot left the checkout out; the agent gets it as it is in the commit.
-  await session.step("copy checkout", () => sandbox.copyIn(options.checkoutDir));
   if (failed !== undefined) noteCachingFailure(session, failed);
 }
 
@@ -94,10 +72,12 @@ export interface SnapshotOptions {
   saved(): void;
 }
 
-/** Takes the checkout out of the sandbox and saves what is left as the key's cached environment. */
+/**
+ * Saves the set-up sandbox as the key's cached environment, with the repository in it: a later task brings only the
+ * commits since this one (see bringRepository).
+ */
 export async function snapshotEnvironment(sandbox: Sandbox, base: ImageFacts, options: SnapshotOptions): Promise<void> {
   const commit = await options.commit();
-  await workspaceExec(sandbox, CLEAR_CHECKOUT, "take the checkout out of the snapshot");
   await options.build.save(sandbox, { ttlMs: options.ttlMs, commit, baseSize: base.size });
   options.saved();
 }

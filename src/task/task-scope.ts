@@ -1,4 +1,5 @@
 import type { AllowedImages } from "../config/allowed-images.js";
+import type { GitMirrorSettings } from "../git/git-mirrors.js";
 import type OpenAI from "openai";
 import type { Logger } from "pino";
 import type { GitHubClient } from "../github/client.js";
@@ -45,6 +46,8 @@ export interface TaskSettings {
   allowedImages: AllowedImages;
   /** Deleted from the sandbox after setup, before the secret scan (TASKBOX_SCRUB_FILES). */
   scrubFiles: readonly string[];
+  /** The host's git cache: one mirror per repository, and the size limits. */
+  gitMirrors: GitMirrorSettings;
   sandboxLimits: SandboxLimits;
   caBundlePath: string | undefined;
   statusIntervalMs: number;

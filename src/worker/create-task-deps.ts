@@ -1,4 +1,5 @@
 import { parseAllowedImages } from "../config/allowed-images.js";
+import { join } from "node:path";
 import Docker from "dockerode";
 import OpenAI from "openai";
 import type { Redis } from "ioredis";
@@ -76,6 +77,11 @@ export function createTaskDeps(env: TaskboxEnv, probot: Probot, log: Logger, red
       workDir: env.TASKBOX_WORK_DIR,
       allowedImages: parseAllowedImages(env.TASKBOX_ALLOWED_IMAGES, env.TASKBOX_SANDBOX_IMAGE),
       scrubFiles: env.TASKBOX_SCRUB_FILES,
+      gitMirrors: {
+        root: join(env.TASKBOX_WORK_DIR, "git-mirrors"),
+        maxRepoBytes: env.TASKBOX_MAX_REPO_BYTES,
+        maxCacheBytes: env.TASKBOX_GIT_CACHE_BYTES,
+      },
       sandboxLimits: {
         memoryBytes: env.TASKBOX_SANDBOX_MEMORY,
         nanoCpus: Math.round(env.TASKBOX_SANDBOX_CPUS * 1e9),

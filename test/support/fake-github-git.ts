@@ -39,6 +39,8 @@ export interface FakeRepos {
   /** undefined when there is no such repository. */
   defaultBranch(owner: string, name: string): string | undefined;
   git(owner: string, name: string, args: string[]): Promise<Buffer>;
+  /** The bare repository's directory, for fixtures that write history straight into it. */
+  pathOf(owner: string, name: string): string;
   /** Git smart HTTP for /owner/name.git/...; git accepts only `token` (Basic x-access-token:<token>). */
   serve(
     req: IncomingMessage,
@@ -60,6 +62,7 @@ export function createFakeRepos(root: string): FakeRepos {
   ) => (await runGit(args, { cwd: repoDir(owner, name), ...extra })).stdout;
 
   const fake: FakeRepos = {
+    pathOf: repoDir,
     async createRepo(owner, name, files, repoOptions = {}) {
       const defaultBranch = repoOptions.defaultBranch ?? "main";
       await mkdir(repoDir(owner, name), { recursive: true });

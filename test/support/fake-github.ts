@@ -42,6 +42,8 @@ export interface FakePull {
 }
 export type FakePermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 export interface FakeGitHub extends Pick<FakeRepos, "createRepo" | "readFile" | "commitOf" | "pushCommit"> {
+  /** The bare repository behind owner/name. */
+  repoPath(owner: string, name: string): string;
   url: string;
   host: string;
   apiUrl: string;
@@ -120,6 +122,7 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
     readFile: (...args) => repos.readFile(...args),
     commitOf: (...args) => repos.commitOf(...args),
     pushCommit: (...args) => repos.pushCommit(...args),
+    repoPath: (...args) => repos.pathOf(...args),
     createIssue(owner, name, number) {
       const key = `${owner}/${name}`;
       fake.issues.set(key, (fake.issues.get(key) ?? new Set()).add(number));

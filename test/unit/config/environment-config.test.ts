@@ -32,7 +32,19 @@ describe("environment config: maintenance, packages and cache", () => {
     expect(environmentOf({ environment: { maintenance: "  \n" } }).maintenance).toBeUndefined();
   });
 
+  it("gives the agent the full history unless a depth is asked for; LFS and submodules are off by default", () => {
+    expect(environmentOf({})).toMatchObject({ history: "full", lfs: false, submodules: false });
+    expect(environmentOf({ environment: { history: 50, lfs: true, submodules: true } })).toMatchObject({
+      history: { depth: 50 },
+      lfs: true,
+      submodules: true,
+    });
+  });
+
   it.each([
+    [{ environment: { history: 0 } }, "`environment.history`: expected `full` or a number of commits such as `50`"],
+    [{ environment: { history: "all" } }, "`environment.history`: expected `full` or a number of commits"],
+    [{ environment: { lfs: "yes" } }, "`environment.lfs`: expected true or false"],
     [{ environment: { packages: ["node"] } }, "`environment.packages`: expected a mapping of package: version"],
     [{ environment: { packages: { Node: "20" } } }, '`environment.packages.Node`: `"Node"` is not a package name'],
     [{ environment: { packages: { node: "20 || 22" } } }, "`environment.packages.node`: expected a version such as"],

@@ -38,6 +38,9 @@ describe("loadRepoConfig through Probot's context.config", () => {
           secrets: [],
           packages: {},
           cache: { ttlMs: 43_200_000 },
+          history: "full",
+          lfs: false,
+          submodules: false,
         },
         agent: { runner: "builtin", model: "gpt-5.1", maxTurns: 50, maxTokens: 2_000_000, contextTokens: 200_000 },
         limits: { taskTimeoutMs: 1_800_000, commandTimeoutMs: 600_000 },
@@ -100,6 +103,9 @@ describe("loadRepoConfig through Probot's context.config", () => {
       secrets: ["NPM_TOKEN"],
       packages: {},
       cache: { ttlMs: 43_200_000 },
+      history: "full",
+      lfs: false,
+      submodules: false,
     });
     expect(result.ok && result.config.agent).toStrictEqual({
       runner: "builtin",

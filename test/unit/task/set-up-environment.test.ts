@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EnvironmentBuild } from "../../../src/sandbox/environment-cache.js";
-import {
-  CLEAR_CHECKOUT,
-  noteCachingFailure,
-  setUpEnvironment,
-  snapshotEnvironment,
-} from "../../../src/task/set-up-environment.js";
+import { noteCachingFailure, setUpEnvironment, snapshotEnvironment } from "../../../src/task/set-up-environment.js";
 import { fakeSandbox } from "../../support/fake-sandbox.js";
 import { fakeSession } from "./environment-fakes.js";
 
@@ -29,13 +24,12 @@ function fakeBuild(events: string[]): EnvironmentBuild {
 }
 
 describe("setUpEnvironment", () => {
-  it("sets up with the network, snapshots, copies the checkout back, releases the build, then goes offline", async () => {
+  it("sets up with the network, snapshots with the repository in place, releases the build, then goes offline", async () => {
     const { session, sandbox, events } = fakeSession();
     const build = fakeBuild(events);
     await setUpEnvironment(session, build, plan, {
       image,
       network: true,
-      checkoutDir: "/tmp/checkout",
       snapshot: async (_sandbox, base) => void events.push(`snapshot of ${base.id}`),
     });
     expect(events).toStrictEqual([
@@ -44,10 +38,9 @@ describe("setUpEnvironment", () => {
       "run the setup script",
       "step snapshot",
       "snapshot of sha256:base",
-      "step copy checkout",
       "release",
     ]);
-    expect(sandbox.events).toStrictEqual(["copyIn /tmp/checkout", "disconnectNetwork"]);
+    expect(sandbox.events).toStrictEqual(["disconnectNetwork"]);
     expect(session.report.logTail).toBe("ok");
   });
 
@@ -60,7 +53,6 @@ describe("setUpEnvironment", () => {
       {
         image,
         network: false,
-        checkoutDir: "/c",
         snapshot: async () => undefined,
       },
     );
@@ -72,11 +64,10 @@ describe("setUpEnvironment", () => {
     await setUpEnvironment(session, fakeBuild([]), plan, {
       image,
       network: false,
-      checkoutDir: "/c",
       snapshot: () => Promise.reject(new Error("disk full")),
     });
     expect(notes).toStrictEqual(["The environment could not be cached: disk full"]);
-    expect(sandbox.events).toStrictEqual(["copyIn /c", "disconnectNetwork"]);
+    expect(sandbox.events).toStrictEqual(["disconnectNetwork"]);
   });
 
   it("releases the build when the setup script fails", async () => {
@@ -86,7 +77,6 @@ describe("setUpEnvironment", () => {
       setUpEnvironment(session, fakeBuild(events), plan, {
         image,
         network: false,
-        checkoutDir: "/c",
         snapshot: async () => undefined,
       }),
     ).rejects.toThrow("exit 2");
@@ -95,7 +85,7 @@ describe("setUpEnvironment", () => {
 });
 
 describe("snapshotEnvironment", () => {
-  it("takes the checkout out, saves with the commit, TTL and base size, then says it saved", async () => {
+  it("saves the sandbox as it is, with the commit, TTL and base size, then says it saved", async () => {
     const sandbox = fakeSandbox();
     const events: string[] = [];
     await snapshotEnvironment(sandbox, image, {
@@ -104,22 +94,8 @@ describe("snapshotEnvironment", () => {
       commit: async () => "abc",
       saved: () => void events.push("saved"),
     });
-    expect(sandbox.execs.map((request) => request.command)).toStrictEqual([CLEAR_CHECKOUT]);
+    expect(sandbox.execs).toStrictEqual([]);
     expect(events).toStrictEqual([`save ${JSON.stringify({ ttlMs: 500, commit: "abc", baseSize: 300 })}`, "saved"]);
-  });
-
-  it("saves nothing when the checkout cannot be taken out", async () => {
-    const sandbox = fakeSandbox(() => ({ exitCode: 1, output: Buffer.from("rm: busy\n") }));
-    const events: string[] = [];
-    await expect(
-      snapshotEnvironment(sandbox, image, {
-        build: fakeBuild(events),
-        ttlMs: 1,
-        commit: async () => "abc",
-        saved() {},
-      }),
-    ).rejects.toThrow("could not take the checkout out of the snapshot (exit code 1): rm: busy");
-    expect(events).toStrictEqual([]);
   });
 });
 
