@@ -22,7 +22,8 @@ export function createTaskboxApp({ intake, pages }: TaskboxAppOptions): Applicat
   return (app, options) => {
     app.on([...INTAKE_EVENTS], async (context) => {
       if (!mayAskTaskbox(context.name, context.payload)) return;
-      const stop = metrics.webhookDuration.startTimer({ event: context.name });
+      const { action } = context.payload as { action?: string };
+      const stop = metrics.webhookDuration.startTimer({ event: action ? `${context.name}.${action}` : context.name });
       try {
         const webhook = {
           version: INTAKE_JOB_VERSION,

@@ -26,6 +26,8 @@ export interface FakeRepos {
     /** symlinks: path → link target, committed as symbolic links. */
     options?: { defaultBranch?: string; symlinks?: Record<string, string> },
   ): Promise<string>;
+  /** Whether the repository exists (was created). */
+  has(owner: string, name: string): boolean;
   readFile(owner: string, name: string, ref: string, path: string): Promise<Buffer | undefined>;
   commitOf(owner: string, name: string, ref: string): Promise<string | undefined>;
   /** Adds a commit with `files` (written over the branch's tree) to a branch, creating it from `from` if needed; returns its sha. */
@@ -79,6 +81,7 @@ export function createFakeRepos(root: string): FakeRepos {
       if (!repos.has(`${owner}/${name}`)) return undefined;
       return git(owner, name, ["cat-file", "blob", `${ref}:${path}`]).catch(() => undefined);
     },
+    has: (owner, name) => repos.has(`${owner}/${name}`),
     async commitOf(owner, name, ref) {
       if (!repos.has(`${owner}/${name}`)) return undefined;
       const out = await git(owner, name, ["rev-parse", "--verify", "--quiet", `refs/heads/${ref}^{commit}`]).catch(

@@ -19,13 +19,18 @@ export const invalid = (message: string): Reply =>
   errorReply(422, "Validation Failed", { errors: [{ resource: "Issue", code: "custom", message }] });
 
 /** Routes that take the app's JWT, as GitHub's do; every other route takes an installation token. */
-export const APP_ROUTE = /^\/app(?:$|\/)/;
+// GitHub takes the app's JWT for /app/… and for finding a repository's installation.
+export const APP_ROUTE = /^\/app(?:$|\/)|^\/repos\/[^/]+\/[^/]+\/installation$/;
 
 /**
  * undefined when the request may go on: the app's routes need a JWT the app signed (RS256, unexpired), the others an
  * installation token the fake minted, sent as `token <t>` or `Bearer <t>`.
  */
-export function refuseUnauthorized(path: string, authorization: string, minted: Set<string>): Reply | undefined {
+export function refuseUnauthorized(
+  path: string,
+  authorization: string,
+  minted: Pick<Set<string>, "has">,
+): Reply | undefined {
   const [scheme = "", credential = ""] = authorization.split(" ", 2);
   if (!/^(?:token|bearer)$/i.test(scheme) || credential === "") return errorReply(401, "Requires authentication");
   if (APP_ROUTE.test(path)) {

@@ -99,6 +99,8 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
   const repos = createFakeRepos(root);
   const minted = new Set<string>();
   const faults: FakeFault[] = [];
+  // Installation tokens the fake minted, and user tokens its OAuth flow handed out: GitHub takes either on REST.
+  const accepted = { has: (token: string) => minted.has(token) || fake.oauth.issuedTokens.includes(token) };
   const fake: FakeGitHub = {
     url: "",
     host: "",
@@ -159,7 +161,7 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
 
   const routes: RouteTable = [
     ...deliveryRoutes(fake.webhooks, () => fake.apiUrl),
-    ...oauthApiRoutes(fake.oauth, async (owner, repo) => (await fake.commitOf(owner, repo, "HEAD")) !== undefined),
+    ...oauthApiRoutes(fake.oauth, async (owner, repo) => repos.has(owner, repo)),
     [
       "POST",
       /^\/app\/installations\/(\d+)\/access_tokens$/,
@@ -180,7 +182,7 @@ export async function startFakeGitHub(options: { appSlug?: string } = {}): Promi
     return gitPath
       ? repos.serve(req, res, url, { owner: gitPath[1]!, name: gitPath[2]!, token: fake.installationToken })
       : handleOAuthPage(fake.oauth, req, res, url).then(async (handled) => {
-          if (!handled) sendReply(res, await answerRest({ routes, faults, minted }, req, url));
+          if (!handled) sendReply(res, await answerRest({ routes, faults, minted: accepted }, req, url));
         });
   });
   fake.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -202,7 +204,7 @@ async function takeFault(faults: FakeFault[], method: string, path: string): Pro
 
 /** Answers a REST or GraphQL request: an injected fault, GitHub's 401, the matching route, or 404. */
 async function answerRest(
-  { routes, faults, minted }: { routes: RouteTable; faults: FakeFault[]; minted: Set<string> },
+  { routes, faults, minted }: { routes: RouteTable; faults: FakeFault[]; minted: Pick<Set<string>, "has"> },
   req: IncomingMessage,
   url: URL,
 ): Promise<Reply> {
