@@ -163,7 +163,8 @@ const envSchema = z.object({
   TASKBOX_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   GHE_HOST: z.string().min(1).optional(),
   // Task pages (docs/task-pages.md): on when the app's OAuth credentials are set.
-  PORT: positiveInt(3000),
+  // Probot's web server; 0 picks a free port (tests), so the task pages' default address needs TASKBOX_PUBLIC_URL then.
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   GITHUB_CLIENT_ID: z.string().min(1).optional(),
   GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
   TASKBOX_PUBLIC_URL: z

@@ -4,9 +4,12 @@ const HEADLINE = /^\*\*Taskbox\*\* · (.+)$/m;
 // Succeeded, ready, pushed; answered; cancelled; failed or interrupted.
 const FINAL_HEADLINE = /^(?:✅|💬|🛑|❌) /;
 
-/** The headline of a status comment (e.g. "💬 Answered"), undefined for any other comment. */
+// A final headline ends with how long the task took ("💬 Answered in 7.2s", "❌ Agent failed in 1m 05s").
+const DURATION_SUFFIX = / in (?:\d+h \d{2}m|\d+m \d{2}s|\d+\.\ds)$/;
+
+/** The headline of a status comment without its duration (e.g. "💬 Answered"), undefined for any other comment. */
 export function headlineOf(body: string): string | undefined {
-  return HEADLINE.exec(body)?.[1];
+  return HEADLINE.exec(body)?.[1]?.replace(DURATION_SUFFIX, "");
 }
 
 /**

@@ -134,6 +134,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     TASKBOX_SANDBOX_MEMORY: "1g",
     TASKBOX_SANDBOX_CPUS: "1",
     TASKBOX_RUNTIME: TEST_RUNTIME,
+    // Tests build images of their own (derived, or without the agent CLIs) under these names.
+    TASKBOX_ALLOWED_IMAGES: "taskbox-sandbox:*, taskbox-test:*",
     ...pagesEnv,
     ...options.env,
   });

@@ -80,7 +80,9 @@ describe("a sandbox that misbehaves", () => {
   it("a disk filler is stopped at TASKBOX_SANDBOX_DISK with a clear message, and its space is given back", async () => {
     const status = await run("disk-filler", 3);
     expect(status.body).toContain("Agent failed");
-    expect(status.body).toMatch(/wrote [\d.]+ MiB to disk, more than its limit of 300\.0 MiB \(TASKBOX_SANDBOX_DISK\)/);
+    expect(status.body).toMatch(
+      /wrote [\d.]+ [MG]iB to disk, more than its limit of 300\.0 MiB \(TASKBOX_SANDBOX_DISK\)/,
+    );
     expect(rig.github.pulls).toHaveLength(0);
   });
 
