@@ -12,6 +12,7 @@ log() { printf '[build-app-image] %s\n' "$*" >&2; }
 
 base=${TASKBOX_BASE_IMAGE:-$(bash "$here/scripts/base-image.sh" debian:bookworm-slim)}
 ca="$here/docker/app/extra-ca.crt"
+mkdir -p "$(dirname "$ca")" # git keeps no empty folder, so a fresh clone has none
 trap 'rm -f "$ca"' EXIT
 bash "$here/scripts/copy-ca-bundle.sh" "$ca"
 build() { docker build --force-rm --network "${TASKBOX_BUILD_NETWORK:-host}" --build-arg "BASE=$base" "$@" >&2; }
