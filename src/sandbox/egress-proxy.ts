@@ -47,12 +47,7 @@ const PROXY_LIMITS = { Memory: 256 * 1024 * 1024, NanoCpus: 1_000_000_000, PidsL
 /** `nobody`: the proxy needs no account, and any image has this uid. */
 const PROXY_USER = "65534:65534";
 
-/**
- * Runs the egress proxy of one task in its own container. The container sits on two networks: an internal one
- * (Docker's `Internal`, no route out) that the sandbox joins, and the outside network, which is a per-task bridge
- * unless `outsideNetwork` names an existing network (TASKBOX_EGRESS_NETWORK). Everything is labelled with the task.
- */
-export function createDockerEgressProxyFactory(deps: {
+export interface EgressProxyDeps {
   docker: Docker;
   log: Logger;
   /** An image with Node.js 18 or later; the sandbox image has it. */
@@ -64,7 +59,14 @@ export function createDockerEgressProxyFactory(deps: {
   connectPorts?: number[];
   /** Extra labels of the proxy and its networks (Taskbox's own win), such as the deployment's for the orphan reaper. */
   labels?: Record<string, string>;
-}): EgressProxyFactory {
+}
+
+/**
+ * Runs the egress proxy of one task in its own container. The container sits on two networks: an internal one
+ * (Docker's `Internal`, no route out) that the sandbox joins, and the outside network, which is a per-task bridge
+ * unless `outsideNetwork` names an existing network (TASKBOX_EGRESS_NETWORK). Everything is labelled with the task.
+ */
+export function createDockerEgressProxyFactory(deps: EgressProxyDeps): EgressProxyFactory {
   let program: Promise<string> | undefined;
   return {
     start: (options) => {
@@ -75,15 +77,7 @@ export function createDockerEgressProxyFactory(deps: {
 }
 
 async function startEgressProxy(
-  deps: {
-    docker: Docker;
-    log: Logger;
-    image: string;
-    outsideNetwork?: string;
-    allowedRanges?: string[];
-    connectPorts?: number[];
-    labels?: Record<string, string>;
-  },
+  deps: EgressProxyDeps,
   options: StartEgressProxyOptions,
   program: Promise<string>,
 ): Promise<EgressProxy> {
